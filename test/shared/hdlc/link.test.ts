@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { hex } from '../../../shared/bytes.js';
+import { serverAddress } from '../../../shared/hdlc/address.js';
+import { HdlcClientLink } from '../../../shared/hdlc/client-link.js';
+import { decodeFrame } from '../../../shared/hdlc/frame.js';
+import { HdlcServerLink } from '../../../shared/hdlc/server-link.js';
+import { Wire } from './wire.js';
+
+function pair(opts: { clientWindow?: number; clientInfo?: number; serverWindow?: number; serverInfo?: number; physical?: number } = {}) {
+  const physical = opts.physical ?? 17;
+  const client = new HdlcClientLink({
+    client: 16,
+    server: serverAddress(1, physical),
+    proposal: { maxInfoTx: opts.clientInfo ?? 128, maxInfoRx: opts.clientInfo ?? 128, windowTx: opts.clientWindow ?? 1, windowRx: opts.clientWindow ?? 1 },
+    responseTimeout: 1000,
+    maxRetries: 3,
+  });
+  const server = new HdlcServerLink({
+    logical: 1,
+    physical,
+    limits: { maxInfoTx: opts.serverInfo ?? 512, maxInfoRx: opts.serverInfo ?? 512, windowTx: opts.serverWindow ?? 7, windowRx: opts.serverWindow ?? 7 },
+  });
+  return { client, server, wire: new Wire(client, server) };
+}
+
+const bytesOf = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+
+describe('HDLC client and server links back to back', () => {
+  it('connects with SNRM/UA and negotiates the smaller of both limits', () => {
+    const { client, wire } = pair({ clientWindow: 7, clientInfo: 1024, serverWindow: 3, serverInfo: 256 });
+    wire.fromClient(client.open(wire.now));
+    wire.run();
+    expect(client.state).toBe('connected');
+    expect(client.parameters).toEqual({ maxInfoTx: 256, maxInfoRx: 256, windowTx: 3, windowRx: 3 });
+  });
+
+  for (const window of [1, 7]) {
+    it(`moves a 5,000-byte request and a 20,000-byte answer in 128-byte segments, window ${window}`, () => {
+      const { client, server, wire } = pair({ clientWindow: window, serverWindow: window });
+      const request = bytesOf(5000, 3);
+      const answer = bytesOf(20000, 9);
+      wire.serverApp = () => answer;
+      wire.fromClient(client.open(wire.now));
+      wire.run();
+      wire.fromClient(client.send(request, wire.now));
+      wire.run();
+      expect(hex(wire.events.serverGot[0])).toBe(hex(request));
+      expect(hex(wire.events.clientGot[0])).toBe(hex(answer));
+      const serverFrames = wire.events.frames.filter((f) => f.from === 'server').map((f) => decodeFrame(f.bytes));
+      expect(Math.max(...serverFrames.map((f) => f.info.length))).toBeLessThanOrEqual(128);
+      // With a window of 7, the server sends up to 7 frames per client poll.
+      const polls = wire.events.frames.filter((f) => f.from === 'client' && decodeFrame(f.bytes).control.type === 'RR').length;
+      expect(polls).toBeLessThanOrEqual(Math.ceil(20003 / 128 / window) + 1);
+      expect(server.state).toBe('connected');
+    });
+  }
+
+  it('recovers from lost frames in both directions by repeating, and delivers each APDU once', () => {
+    const { client, wire } = pair({ clientWindow: 4, serverWindow: 4 });
+    const answers = [bytesOf(3000, 1), bytesOf(10, 2), bytesOf(900, 3)];
+    let served = 0;
+    wire.serverApp = () => answers[served++];
+    let seed = 7;
+    wire.drop = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 100) < 12; // lose ~12 % of frames
+    wire.fromClient(client.open(wire.now));
+    wire.run();
+    expect(client.state).toBe('connected');
+    for (let i = 0; i < answers.length; i++) {
+      wire.fromClient(client.send(bytesOf(400 + i, i), wire.now));
+      wire.run();
+    }
+    expect(wire.events.clientGot.map(hex)).toEqual(answers.map(hex));
+    expect(served).toBe(3);
+    expect(wire.events.frames.some((f) => f.dropped)).toBe(true);
+  });
+
+  it('gives up with a LinkTimeout after the configured retries when the meter is silent', () => {
+    const { client, wire } = pair();
+    wire.drop = (from) => from === 'server';
+    wire.fromClient(client.open(wire.now));
+    wire.run();
+    const fail = wire.events.clientEvents.find((e) => e.kind === 'fail');
+    expect(fail && fail.kind === 'fail' && fail.error.name).toBe('LinkTimeout');
+    expect(client.state).toBe('disconnected');
+    expect(wire.events.frames.filter((f) => f.from === 'client').length).toBe(4); // 1 + 3 retries
+    expect(wire.now).toBeLessThanOrEqual(4000 + 10);
+  });
+
+  it('ignores frames for another physical address on a multi-drop bus', () => {
+    const { client, server } = pair({ physical: 17 });
+    const other = new HdlcServerLink({ logical: 1, physical: 18 });
+    const snrm = client.open(0).flatMap((a) => (a.kind === 'transmit' ? [a.bytes] : []))[0];
+    expect(other.received(snrm, 0).filter((a) => a.kind === 'transmit')).toEqual([]);
+    expect(other.state).toBe('disconnected');
+    const answer = server.received(snrm, 0).flatMap((a) => (a.kind === 'transmit' ? [decodeFrame(a.bytes)] : []));
+    expect(answer.map((f) => f.control.type)).toEqual(['UA']);
+    expect(answer[0].src).toEqual({ logical: 1, physical: 17, size: 2 });
+  });
+
+  it('answers DM to a frame when not connected and UA to DISC when connected', () => {
+    const { client, server, wire } = pair();
+    wire.fromClient(client.open(wire.now));
+    wire.run();
+    wire.fromClient(client.close(wire.now));
+    wire.run();
+    expect(client.state).toBe('disconnected');
+    expect(server.state).toBe('disconnected');
+    const last = decodeFrame(wire.events.frames[wire.events.frames.length - 1].bytes);
+    expect(last.control.type).toBe('UA');
+  });
+});
+
+describe('HDLC link under random loss (property)', () => {
+  it('either delivers every answer exactly and in order, or fails with a typed error — never a wrong APDU', async () => {
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer(),
+        fc.array(fc.integer({ min: 1, max: 4000 }), { minLength: 1, maxLength: 4 }),
+        (window, lossPercent, seed, sizes) => {
+          const { client, wire } = pair({ clientWindow: window, serverWindow: window });
+          let s = seed >>> 0;
+          wire.drop = () => ((s = (s * 1103515245 + 12345) >>> 0) % 100) < lossPercent;
+          const answers = sizes.map((n, i) => bytesOf(n, i + 1));
+          let served = 0;
+          wire.serverApp = () => answers[Math.min(served++, answers.length - 1)];
+          wire.fromClient(client.open(wire.now));
+          wire.run();
+          for (let i = 0; i < answers.length && client.state === 'connected'; i++) {
+            wire.fromClient(client.send(bytesOf(300, i), wire.now));
+            wire.run();
+          }
+          const got = wire.events.clientGot.map(hex);
+          expect(got).toEqual(answers.slice(0, got.length).map(hex));
+          expect(served).toBe(wire.events.serverGot.length);
+          if (got.length < answers.length) {
+            expect(wire.events.clientEvents.some((e) => e.kind === 'fail')).toBe(true);
+          }
+          expect(client.busy).toBe(false);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
