@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, hex } from '../../../../shared/bytes.js';
 import { decodeApdu } from '../../../../shared/dlms/apdu/index.js';
 import { ClientAssociation } from '../../../../shared/dlms/association/client.js';
-import { ServerAssociation } from '../../../../shared/dlms/association/server.js';
+import { ServerAssociation, type ServerAssociationConfig } from '../../../../shared/dlms/association/server.js';
 import { ReplayGuard, SendingCounter } from '../../../../shared/dlms/security/invocation-counter.js';
 import { decodeFrame } from '../../../../shared/hdlc/frame.js';
 
@@ -51,7 +51,7 @@ describe('AARQ bytes equal an independent client for the same settings', () => {
 });
 
 describe('our server answers the independent client AARQs', () => {
-  const server = (policy: Parameters<typeof ServerAssociation.prototype.constructor>[0]['policy']) =>
+  const server = (policy: ServerAssociationConfig['policy']) =>
     new ServerAssociation({ objects: { get: () => ({ error: 4 }), set: () => 4, action: () => ({ result: 3 }) }, policy, systemTitle: fromHex('4142434445464748'), counter: new SendingCounter(0x1d), guard: new ReplayGuard(), challenge: () => new Uint8Array(16).fill(7), maxReceivePduSize: 512 }, 16);
 
   it('accepts the no-security AARQ', () => {
