@@ -26,6 +26,9 @@ export interface HdlcClientConfig {
   maxRetries?: number;
 }
 
+/** Shared by every frame without information field (one RR per received segment: no allocation). */
+const NO_INFO = new Uint8Array(0);
+
 type State = 'disconnected' | 'connecting' | 'connected' | 'disconnecting';
 type Awaiting = 'ua' | 'ack' | 'response' | 'disc';
 
@@ -238,7 +241,7 @@ export class HdlcClientLink {
     return this.withWake(frames.map((bytes) => ({ kind: 'transmit', bytes }) as LinkAction));
   }
 
-  private frame(control: Parameters<typeof encodeFrame>[0]['control'], info: Uint8Array = new Uint8Array(0)): Uint8Array {
+  private frame(control: Parameters<typeof encodeFrame>[0]['control'], info: Uint8Array = NO_INFO): Uint8Array {
     return encodeFrame({ segmented: false, dest: this.config.server, src: this.me, control, info });
   }
 

@@ -4,7 +4,7 @@
 // information field does no harm. One flag may close a frame and open the next.
 import { ProtocolError } from '../errors.js';
 import { checkCrc } from './crc.js';
-import { FLAG, type HdlcFrame, decodeFrame } from './frame.js';
+import { FLAG, type HdlcFrame, decodeFrameView } from './frame.js';
 
 export interface DeframerOutput {
   frames: HdlcFrame[];
@@ -17,6 +17,12 @@ export interface DeframerOutput {
 }
 
 const MIN_FRAME_LENGTH = 7; // format 2 + dest 1 + src 1 + control 1 + FCS 2
+/**
+ * Frames are copied out into slabs of this size and handed out as views, as Node's Buffer
+ * pool does: allocating a typed array per frame cost more than everything else the
+ * deframer does. A slab lives while any frame in it does (at most SLAB bytes held).
+ */
+const SLAB = 16384;
 
 export class Deframer {
   private buf = new Uint8Array(4096);
@@ -71,9 +77,10 @@ export class Deframer {
         this.drop(1);
         continue;
       }
-      const raw = b.slice(s, s + length + 2);
+      // The one copy of the frame: `buf` is reused, `raw` is not, so info may be a view into it.
+      const raw = this.copyOut(s, s + length + 2);
       try {
-        out.frames.push(decodeFrame(raw, this.consumed));
+        out.frames.push(decodeFrameView(raw, this.consumed));
         out.raw.push(raw);
         this.drop(length + 1); // keep the closing flag: it may open the next frame
       } catch (e) {
@@ -109,6 +116,23 @@ export class Deframer {
     if (length <= headerLength + 2) return headerLength + 2 === length; // no info: FCS only
     if (controlEnd + 2 > this.end) return true;
     return checkCrc(b, s + 1, controlEnd);
+  }
+
+  private slab = new Uint8Array(0);
+  private slabUsed = 0;
+
+  /** A copy of buf[start, end) that no later push changes. */
+  private copyOut(start: number, end: number): Uint8Array {
+    const n = end - start;
+    if (n > SLAB / 4) return this.buf.slice(start, end);
+    if (this.slabUsed + n > this.slab.length) {
+      this.slab = new Uint8Array(SLAB);
+      this.slabUsed = 0;
+    }
+    const at = this.slabUsed;
+    this.slab.set(this.buf.subarray(start, end), at);
+    this.slabUsed += n;
+    return this.slab.subarray(at, at + n);
   }
 
   private append(chunk: Uint8Array): void {

@@ -45,9 +45,23 @@ export function encodeFrame(f: HdlcFrame): Uint8Array {
 
 /**
  * Decodes one complete frame, flags included. `base` is added to error offsets when the
- * frame sits inside a larger stream.
+ * frame sits inside a larger stream. The info field is a copy, independent of `bytes`.
  */
 export function decodeFrame(bytes: Uint8Array, base = 0): HdlcFrame {
+  const f = decodeFrameView(bytes, base);
+  if (f.info.length > 0) f.info = f.info.slice();
+  return f;
+}
+
+/** A frame without information field shares this (empty) one instead of allocating its own. */
+const NO_INFO = new Uint8Array(0);
+
+/**
+ * As decodeFrame, but the info field is a view into `bytes` (no copy): for callers that
+ * own `bytes` and never change it, like the deframer, which copies each frame out of
+ * its buffer once. Allocating small typed arrays is what costs most per frame.
+ */
+export function decodeFrameView(bytes: Uint8Array, base = 0): HdlcFrame {
   const r = new ByteReader(bytes, 'hdlc', 0, base);
   if (r.u8('opening flag') !== FLAG) r.fail('frame does not start with the 7E flag', 0);
   const format = r.u16('frame format');
@@ -62,11 +76,11 @@ export function decodeFrame(bytes: Uint8Array, base = 0): HdlcFrame {
   const control = decodeControl(r.u8('control field'));
   if (!control) return r.fail(`control field 0x${bytes[controlAt].toString(16)} is not one DLMS uses`, controlAt);
   const fcsAt = bytes.length - 3;
-  let info: Uint8Array = new Uint8Array(0);
+  let info: Uint8Array = NO_INFO;
   if (r.pos < fcsAt) {
     if (r.pos + 2 > fcsAt) r.fail('one stray byte where the HCS should be', r.pos);
     if (!checkCrc(bytes, 1, r.pos)) r.fail('header check sequence (HCS) mismatch', r.pos);
-    info = bytes.slice(r.pos + 2, fcsAt);
+    info = bytes.subarray(r.pos + 2, fcsAt);
   }
   return { segmented: (format & 0x0800) !== 0, dest, src, control, info };
 }
