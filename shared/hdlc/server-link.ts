@@ -50,7 +50,9 @@ export class HdlcServerLink {
     const { frames } = this.deframer.push(bytes);
     const actions: LinkAction[] = [];
     for (const f of frames) {
-      if (!this.isForMe(f.dest)) continue;
+      // A client address is always one byte: this skips other meters' answers heard on a
+      // multi-drop bus (their source is a 2- or 4-byte server address).
+      if (f.src.size !== 1 || !this.isForMe(f.dest)) continue;
       this.lastFrameAt = now;
       actions.push(...this.onFrame(f));
     }

@@ -31,6 +31,7 @@ options:
   --baud B               serial line speed (default 9600; also paces --tcp-hdlc when given)
   --parity none|even|odd (default none)
   --turnaround MS        pause before a meter answers on the bus (default 20)
+  --inactivity S         a meter drops an HDLC connection silent this long (default 120, 0 = never)
   --max-info N           largest HDLC information field the meters accept (default 512)
   --window N             largest HDLC window the meters accept, 1..7 (default 7)
   --seed N               seed of the value model and of the faults (default 1)
@@ -58,7 +59,7 @@ const { values: a } = (() => {
       options: {
         serial: { type: 'string' }, 'tcp-hdlc': { type: 'string' }, 'wrapper-tcp': { type: 'string' }, 'wrapper-udp': { type: 'string' },
         meters: { type: 'string' }, 'first-address': { type: 'string' }, 'first-serial': { type: 'string' },
-        baud: { type: 'string' }, parity: { type: 'string' }, turnaround: { type: 'string' },
+        baud: { type: 'string' }, parity: { type: 'string' }, turnaround: { type: 'string' }, inactivity: { type: 'string' },
         'max-info': { type: 'string' }, window: { type: 'string' }, seed: { type: 'string' },
         'start-of-life': { type: 'string' }, 'state-dir': { type: 'string' }, faults: { type: 'string' },
         host: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
@@ -81,6 +82,8 @@ const firstAddress = int(a['first-address'], 'first-address', 17, 16, 0x3fff);
 const seed = int(a.seed, 'seed', 1);
 const baud = a.baud === undefined ? undefined : int(a.baud, 'baud', 9600, 50, 4_000_000);
 const turnaround = int(a.turnaround, 'turnaround', 20, 0, 10_000);
+// IEC 62056-46 HDLC setup object (0.0.22.0.0.255): inactivity_time_out, 120 s by default.
+const inactivityTimeout = int(a.inactivity, 'inactivity', 120, 0, 86_400) * 1000;
 const maxInfo = int(a['max-info'], 'max-info', 512, 32, 2030);
 const window = int(a.window, 'window', 7, 1, 7);
 const host = a.host ?? '127.0.0.1';
@@ -144,7 +147,7 @@ async function start(): Promise<void> {
 
   if (a.serial) {
     const bus = await SerialBus.open({
-      path: a.serial, baud: baud ?? 9600, parity, turnaround, meters: lineMeters, seed, onFault,
+      path: a.serial, baud: baud ?? 9600, parity, turnaround, inactivityTimeout, meters: lineMeters, seed, onFault,
       ...(faults && { faults }),
       onEvent: (m, e) => log(label(m), m.physical, e, 'serial'),
       onError: (e) => console.error(`serial ${a.serial}: ${e.message}`),
@@ -155,7 +158,7 @@ async function start(): Promise<void> {
   }
   if (a['tcp-hdlc'] !== undefined) {
     const server = await TcpHdlcServer.listen({
-      port: int(a['tcp-hdlc'], 'tcp-hdlc', 0, 0, 65535), host, meters: lineMeters, seed, onFault,
+      port: int(a['tcp-hdlc'], 'tcp-hdlc', 0, 0, 65535), host, inactivityTimeout, meters: lineMeters, seed, onFault,
       ...(faults && { faults }),
       ...(baud !== undefined && { baud, turnaround }),
       onEvent: (m, e, peer) => log(label(m), m.physical, e, `tcp ${peer}`),

@@ -65,6 +65,11 @@ export class ServerAssociation {
 
   constructor(readonly config: ServerAssociationConfig, readonly clientSap: number) {}
 
+  /** The client's system title, in a ciphered association (security setup shows it). */
+  get clientSystemTitle(): Uint8Array | null {
+    return this.protection?.peerSystemTitle ?? null;
+  }
+
   /** Answers one APDU; null when no answer is due. */
   receive(bytes: Uint8Array, now: number): Uint8Array | null {
     let apdu: Apdu;

@@ -145,3 +145,15 @@ describe('HDLC link under random loss (property)', () => {
     );
   });
 });
+
+describe('HDLC server on a multi-drop bus', () => {
+  it('does not take another meter’s answer (2-byte source) for a client frame', () => {
+    const a = new HdlcServerLink({ logical: 1, physical: 17 });
+    const b = new HdlcServerLink({ logical: 1, physical: 18 });
+    const client = new HdlcClientLink({ client: 1, server: serverAddress(1, 17) });
+    const snrm = client.open(0).flatMap((x) => (x.kind === 'transmit' ? [x.bytes] : []))[0];
+    const ua = a.received(snrm, 0).flatMap((x) => (x.kind === 'transmit' ? [x.bytes] : []))[0];
+    // Meter b hears meter a's UA to client 1 (dest = 1-byte address 1, like b's logical device).
+    expect(b.received(ua, 1).filter((x) => x.kind !== 'wake')).toEqual([]);
+  });
+});
