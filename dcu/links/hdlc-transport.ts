@@ -42,8 +42,19 @@ export class HdlcTransport implements ApduTransport {
     return this.link.state === 'connected';
   }
 
-  open(): Promise<void> {
-    if (this.link.state !== 'disconnected') this.link = new HdlcClientLink(this.options);
+  async open(): Promise<void> {
+    try {
+      await this.connect(this.options.proposal);
+    } catch (e) {
+      // Some meters answer DM to an SNRM that proposes more than the defaults instead of
+      // negotiating down (IEC 62056-46 says they should negotiate); try once with none.
+      if (!(e instanceof ProtocolError) || !this.options.proposal || !/DM/.test(e.message)) throw e;
+      await this.connect(undefined);
+    }
+  }
+
+  private connect(proposal: HdlcParameters | undefined): Promise<void> {
+    this.link = new HdlcClientLink({ ...this.options, proposal });
     this.unsubscribe ??= this.channel.onData((bytes) => this.run(this.link.received(bytes, performance.now())));
     return this.wait('open', () => this.link.open(performance.now())) as Promise<void>;
   }

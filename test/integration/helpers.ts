@@ -1,5 +1,6 @@
-// Shared set-up for serial integration tests: 8 simulated meters on one socat pty bus,
-// the DCU's side of the bus as a real SerialChannel, and sessions for each association.
+// Shared set-up for serial integration tests: 8 simulated meters on one socat pty bus
+// (simulators/feeder/pty-bus.ts), the DCU's side of the bus as a real SerialChannel, and
+// sessions for each association.
 import { randomBytes } from 'node:crypto';
 import { fromHex } from '../../shared/bytes.js';
 import type { ClientAssociationConfig } from '../../shared/dlms/association/settings.js';
@@ -9,10 +10,11 @@ import type { HdlcParameters } from '../../shared/hdlc/parameters.js';
 import { SerialChannel } from '../../dcu/links/channel.js';
 import { HdlcTransport } from '../../dcu/links/hdlc-transport.js';
 import { DlmsSession } from '../../dcu/session/session.js';
-import { SerialBus, type SerialBusOptions } from '../../simulators/meter/transport/serial-bus.js';
+import type { SerialBus } from '../../simulators/meter/transport/serial-bus.js';
 import type { RunningMeter } from '../../simulators/meter/transport/meter-set.js';
-import { onLine, realMeters } from '../simulators/transport/real-meters.js';
-import { type PtyPair, openPtyPair } from '../helpers/pty-pair.js';
+import { type PtyBusOptions, openPtyBus } from '../../simulators/feeder/pty-bus.js';
+import type { PtyPair } from '../../simulators/feeder/pty-pair.js';
+import { realMeters } from '../simulators/transport/real-meters.js';
 
 export const DCU_SYSTEM_TITLE = fromHex('4443550000000001');
 export const GURUX_EK = fromHex('000102030405060708090a0b0c0d0e0f');
@@ -39,14 +41,16 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-export async function openBus(count = 8, options: Partial<SerialBusOptions> & { limits?: HdlcParameters } = {}): Promise<Bus> {
-  const pty = await openPtyPair();
-  const meters = realMeters(count);
-  const bus = await SerialBus.open({ path: pty.b, baud: options.baud ?? 9600, turnaround: options.turnaround ?? 20, meters: onLine(meters, options.limits), ...options });
-  const channel = await SerialChannel.open({ path: pty.a, baudRate: options.baud ?? 9600 });
+export async function openBus(count = 8, options: Omit<PtyBusOptions, 'meters' | 'count'> = {}): Promise<Bus> {
+  const line = await openPtyBus({ ...options, meters: realMeters(count) });
+  const channel = await SerialChannel.open({ path: line.path, baudRate: line.baud }).catch(async (e: unknown) => {
+    await line.close();
+    throw e;
+  });
+  const meters = line.meters;
   return {
-    pty,
-    bus,
+    pty: line.pty,
+    bus: line.bus,
     channel,
     meters,
     session: (meter, sap, opts = {}) =>
@@ -58,8 +62,7 @@ export async function openBus(count = 8, options: Partial<SerialBusOptions> & { 
       }),
     close: async () => {
       await channel.close();
-      await bus.close();
-      await pty.close();
+      await line.close();
     },
   };
 }
