@@ -62,6 +62,7 @@ export class CommandJournal {
   private readonly startStmt: Statement;
   private readonly finishStmt: Statement;
   private readonly listStmt: Statement;
+  private readonly listAllStmt: Statement;
   private readonly tx: <T>(fn: () => T) => T;
 
   constructor(
@@ -79,7 +80,8 @@ export class CommandJournal {
     this.finishStmt = db.prepare(
       `UPDATE commands SET status = ?, outcome = ?, finished_at = ?, updated_at = ? WHERE id = ? AND status = 'running' RETURNING *`,
     );
-    this.listStmt = db.prepare('SELECT * FROM commands WHERE status = coalesce(?, status) ORDER BY received_at DESC, id LIMIT ?');
+    this.listStmt = db.prepare('SELECT * FROM commands WHERE status = ? ORDER BY received_at DESC LIMIT ?');
+    this.listAllStmt = db.prepare('SELECT * FROM commands ORDER BY received_at DESC LIMIT ?');
     this.tx = <T>(fn: () => T): T => db.transaction(fn).immediate();
   }
 
@@ -117,7 +119,9 @@ export class CommandJournal {
 
   /** Newest first; e.g. list({ status: 'running' }) after a restart finds commands a crash interrupted. */
   list(filter: { status?: CommandStatus; limit?: number } = {}): CommandRecord[] {
-    return (this.listStmt.all(filter.status ?? null, filter.limit ?? 100) as Row[]).map(fromRow);
+    const limit = filter.limit ?? 100;
+    const rows = filter.status === undefined ? this.listAllStmt.all(limit) : this.listStmt.all(filter.status, limit);
+    return (rows as Row[]).map(fromRow);
   }
 
   private cannot(id: string, what: string): StoreError {

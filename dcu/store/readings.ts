@@ -133,6 +133,7 @@ export class ReadingBuffer {
     let lastSeq: number | null = null;
     for (const r of rows) {
       if (!Number.isSafeInteger(r.ts)) checkTime(r.ts, 'reading ts');
+      if (!Number.isInteger(r.attribute)) throw new StoreError(`reading attribute must be an integer, got ${String(r.attribute)}`, 'invalid');
       const [value, raw] = columnsOf(r.value);
       const info = this.insertStmt.run(
         r.ts,

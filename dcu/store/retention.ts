@@ -5,9 +5,10 @@
 // transaction, and the tally becomes one 'data-dropped' event per class at the end of the
 // run (or at the start of the next run, after a crash).
 //
-// The outbox rule: a row the cloud has not acknowledged is never deleted for age, nor for a
-// quota while delivered rows or task runs can go instead. Only when a quota still cannot be
-// met are undelivered rows dropped, and the event says how many.
+// The outbox rule: a row the cloud has not acknowledged is never deleted for age. A class
+// quota drops the class's delivered rows first; the database quota drops delivered readings,
+// task runs and delivered events first (DATABASE_QUOTA_ORDER). Only when a quota still cannot
+// be met are undelivered rows dropped, and the event says how many.
 //
 // How bytes are known, without reading the whole file:
 // - per class: exact row count (row_counts, kept with every insert and delete) × bytes per

@@ -1,0 +1,121 @@
+// The DCU's configuration file (JSON), validated with zod. A wrong value stops the start
+// with a message naming the field and what is expected, e.g.
+//   config /etc/dcu.json: buses.0.baud: expected one of 300…115200, got 9601
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`), `expected ${bytes} bytes as hex`);
+
+const BAUDS = [300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200];
+const Baud = z.number().refine((b) => BAUDS.includes(b), { error: (issue) => `expected one of ${BAUDS.join(', ')}, got ${String(issue.input)}` });
+
+const Discovery = z.object({
+  /** HDLC physical addresses to scan, inclusive. */
+  from: z.number().int().min(16).max(0x3ffd).default(16),
+  to: z.number().int().min(16).max(0x3ffd).default(127),
+  /** Per-address response timeout while scanning, ms (short: silence is the common answer). */
+  timeoutMs: z.number().int().min(50).max(10_000).default(300),
+  /** Cron expression of the discovery scan. */
+  cron: z.string().default('0 3 * * *'),
+  /** Scans a meter may miss before it is marked unreachable. */
+  silentCycles: z.number().int().min(1).max(100).default(3),
+});
+
+const SerialBusConfig = z.object({
+  name: z.string().min(1),
+  path: z.string().min(1),
+  baud: Baud.default(9600),
+  parity: z.enum(['none', 'even', 'odd']).default('none'),
+  /** Security profile used to talk to meters on this bus. */
+  profile: z.string().min(1),
+  discovery: Discovery.default(Discovery.parse({})),
+  /** HDLC proposal: the largest the meters accept is negotiated from here. */
+  maxInfo: z.number().int().min(32).max(2030).default(512),
+  window: z.number().int().min(1).max(7).default(7),
+  responseTimeoutMs: z.number().int().min(50).max(30_000).default(1500),
+});
+
+const SecurityProfile = z.object({
+  clientSap: z.number().int().min(1).max(127),
+  authentication: z.enum(['none', 'low', 'high-gmac']),
+  /** LLS password (authentication 'low'). */
+  password: z.string().optional(),
+  /** Suite 0 keys (authentication 'high-gmac'): global unicast encryption key and authentication key. */
+  blockCipherKey: hex(16).optional(),
+  authenticationKey: hex(16).optional(),
+}).superRefine((p, ctx) => {
+  if (p.authentication === 'low' && p.password === undefined) ctx.addIssue({ code: 'custom', path: ['password'], message: 'required with authentication "low"' });
+  if (p.authentication === 'high-gmac') {
+    for (const k of ['blockCipherKey', 'authenticationKey'] as const) if (!p[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required with authentication "high-gmac"' });
+  }
+});
+
+const TimeSync = z.object({
+  /** Offsets below this are left alone, s. */
+  ignoreBelowS: z.number().min(0).default(10),
+  /** Offsets up to this are corrected; beyond it an alarm is raised and nothing is set unless forced, s. */
+  correctUpToS: z.number().min(1).default(600),
+  /** Offsets up to this are corrected with shift_time (IC 8 method 6, ±900 s); larger ones set the clock, s. */
+  shiftUpToS: z.number().min(1).max(900).default(60),
+  cron: z.string().default('15 */6 * * *'),
+});
+
+export const DcuConfigSchema = z.object({
+  dcuId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only (it goes into MQTT topics)'),
+  /** The SQLite database file (directory, buffer, schedule). */
+  database: z.string().min(1),
+  /** The DCU's own system title for ciphered associations. */
+  systemTitle: hex(8),
+  buses: z.array(SerialBusConfig).default([]),
+  profiles: z.record(z.string(), SecurityProfile),
+  timeSync: TimeSync.default(TimeSync.parse({})),
+  /** How far back recollection looks for gaps, days. */
+  recollectDays: z.number().min(0).max(31).default(2),
+  /** Where a meter's history starts when it is first found, days before now. */
+  backfillDays: z.number().min(0).max(62).default(3),
+  /** Local API for commands (relay, on-demand reads); bind to localhost unless behind a firewall. */
+  api: z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8080) }).default({ host: '127.0.0.1', port: 8080 }),
+  log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).default({ level: 'info' }),
+  /**
+   * Trust the system clock without an NTP check (tests, simulations). On a gateway leave it
+   * false: the DCU then waits for timedatectl/chrony to report synchronisation.
+   */
+  assumeClockSynchronised: z.boolean().default(false),
+}).superRefine((c, ctx) => {
+  c.buses.forEach((b, i) => {
+    if (!c.profiles[b.profile]) ctx.addIssue({ code: 'custom', path: ['buses', i, 'profile'], message: `no security profile "${b.profile}" (have: ${Object.keys(c.profiles).join(', ') || 'none'})` });
+    if (b.discovery.from > b.discovery.to) ctx.addIssue({ code: 'custom', path: ['buses', i, 'discovery', 'from'], message: 'must not be above discovery.to' });
+  });
+  const names = c.buses.map((b) => b.name);
+  names.forEach((n, i) => names.indexOf(n) !== i && ctx.addIssue({ code: 'custom', path: ['buses', i, 'name'], message: `bus name "${n}" is used twice` }));
+});
+
+export type DcuConfig = z.infer<typeof DcuConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validates a parsed config; every problem is listed with its path. */
+export function parseConfig(value: unknown, source = 'config'): DcuConfig {
+  const result = DcuConfigSchema.safeParse(value);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(top level)'}: ${i.message}`);
+  throw new ConfigError(`${source} is not valid:\n${lines.join('\n')}`);
+}
+
+export function loadConfig(path: string): DcuConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config ${path}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`config ${path} is not JSON: ${(e as Error).message}`);
+  }
+  return parseConfig(json, `config ${path}`);
+}
