@@ -48,6 +48,32 @@ export function numeric(d: CosemData): number | null {
 export async function readRegister(s: DlmsSession, obis: Obis, classId = 3): Promise<RegisterReading> {
   const raw = await s.get(classId, obis, 2);
   const su = await s.get(classId, obis, 3);
+  return registerReading(obis, raw, su);
+}
+
+/**
+ * Several registers (IC 3, or IC 4 with `classId`), value and scaler_unit each: with
+ * GET-with-list where the meter takes it (a handful of requests instead of two per register,
+ * which on a 9600-baud bus with a 20 ms turnaround is most of the time spent on registers),
+ * one GET each otherwise. A register the meter refuses throws its AccessError, as readRegister does.
+ */
+export async function readRegisters(s: DlmsSession, obis: Obis[], classId = 3): Promise<RegisterReading[]> {
+  if (!s.canGetList) {
+    const out: RegisterReading[] = [];
+    for (const o of obis) out.push(await readRegister(s, o, classId));
+    return out;
+  }
+  const values = await s.getList(obis.flatMap((o) => [2, 3].map((attributeId) => ({ classId, instanceId: o, attributeId }))));
+  return obis.map((o, i) => {
+    const raw = values[2 * i];
+    const su = values[2 * i + 1];
+    if (raw instanceof Error) throw raw;
+    if (su instanceof Error) throw su;
+    return registerReading(o, raw, su);
+  });
+}
+
+function registerReading(obis: Obis, raw: CosemData, su: CosemData): RegisterReading {
   if (su.type !== 'structure' || su.value.length !== 2 || su.value[0].type !== 'integer' || su.value[1].type !== 'enum') {
     throw new ProtocolError(`scaler_unit of ${obis} is not structure{integer, enum}`, 0, 'cosem');
   }

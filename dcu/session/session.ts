@@ -2,12 +2,12 @@
 // GET/SET/ACTION with block transfer and ciphering done by the association state machine.
 // Errors keep their kind (LinkTimeout, ProtocolError, AccessError, SecurityError) and
 // gain the meter's name, so a technician reads "meter 12345678: wrong password…".
-import { LinkTimeout, ProtocolError } from '../../shared/errors.js';
+import { AccessError, LinkTimeout, ProtocolError } from '../../shared/errors.js';
 import { ClientAssociation, type ClientResult } from '../../shared/dlms/association/client.js';
 import type { ClientAssociationConfig, Negotiated } from '../../shared/dlms/association/settings.js';
 import type { CosemData } from '../../shared/dlms/data.js';
 import type { Obis } from '../../shared/dlms/obis.js';
-import type { SelectiveAccessDescriptor } from '../../shared/dlms/apdu/index.js';
+import { type AttributeWithSelection, type SelectiveAccessDescriptor, dataAccessResultName, hasConformance } from '../../shared/dlms/apdu/index.js';
 import type { ApduTransport } from '../links/transport.js';
 
 export interface SessionOptions {
@@ -19,6 +19,19 @@ export interface SessionOptions {
   operationTimeout?: number;
   /** Reconnects (link + association) before a failed read is given up. */
   reconnects?: number;
+  /**
+   * Most attributes asked for in one GET-with-list (default 10); longer lists go in several
+   * requests. Meters cap list length (often at 10 to 32); 1 turns lists off.
+   */
+  maxListItems?: number;
+}
+
+/** One attribute of a GET-with-list: its class, logical name, attribute and optional selective access. */
+export interface ListItem {
+  classId: number;
+  instanceId: Obis;
+  attributeId: number;
+  access?: SelectiveAccessDescriptor;
 }
 
 export class DlmsSession {
@@ -49,6 +62,41 @@ export class DlmsSession {
     const result = await this.retrying(() => this.exchange(() => this.association.get({ classId, instanceId, attributeId }, access)));
     if (result.kind !== 'data') throw new ProtocolError(`GET ended in ${result.kind}`, 0, 'xdlms');
     return result.value;
+  }
+
+  /** Whether the meter takes several attributes in one GET (multiple-references conformance). */
+  get canGetList(): boolean {
+    return this.negotiated !== null && hasConformance(this.negotiated.conformance, 'multiple-references') && (this.options.maxListItems ?? 10) > 1;
+  }
+
+  /**
+   * Reads several attributes with one request and one answer per list (GET-Request-With-List)
+   * where the meter allows it, one GET each otherwise. Each attribute has its own outcome: its
+   * value, or the meter's refusal as an AccessError value (link and protocol faults throw).
+   * Every exchange saved is a turnaround and a poll saved on a slow line.
+   */
+  async getList(items: ListItem[]): Promise<(CosemData | AccessError)[]> {
+    const out: (CosemData | AccessError)[] = [];
+    if (!this.canGetList) {
+      for (const i of items) out.push(await this.get(i.classId, i.instanceId, i.attributeId, i.access).catch(refusal));
+      return out;
+    }
+    const size = this.options.maxListItems ?? 10;
+    for (let at = 0; at < items.length; at += size) {
+      const chunk = items.slice(at, at + size);
+      if (chunk.length === 1) {
+        out.push(await this.get(chunk[0].classId, chunk[0].instanceId, chunk[0].attributeId, chunk[0].access).catch(refusal));
+        continue;
+      }
+      const attributes: AttributeWithSelection[] = chunk.map((i) => ({ attribute: { classId: i.classId, instanceId: i.instanceId, attributeId: i.attributeId }, ...(i.access && { access: i.access }) }));
+      const result = await this.retrying(() => this.exchange(() => this.association.getList(attributes)));
+      if (result.kind !== 'data-list') throw new ProtocolError(`GET-with-list ended in ${result.kind}`, 0, 'xdlms');
+      result.results.forEach((r, k) => {
+        if (r.kind === 'data') out.push(r.data);
+        else out.push(new AccessError(`meter ${this.options.meter}: GET ${chunk[k].instanceId}:${chunk[k].attributeId} refused by the meter: ${dataAccessResultName(r.dataAccessResult)}`, dataAccessResultName(r.dataAccessResult), r.dataAccessResult));
+      });
+    }
+    return out;
   }
 
   async set(classId: number, instanceId: Obis, attributeId: number, value: CosemData): Promise<void> {
@@ -129,4 +177,10 @@ export class DlmsSession {
       throw e;
     }
   }
+}
+
+/** A meter's refusal becomes a value; anything else stays an exception. */
+function refusal(e: unknown): AccessError {
+  if (e instanceof AccessError) return e;
+  throw e;
 }

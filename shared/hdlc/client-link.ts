@@ -100,6 +100,10 @@ export class HdlcClientLink {
       if (!this.fromMyServer(f.src)) continue;
       actions.push(...this.onFrame(f, now));
     }
+    // A frame is still coming in: the line is not silent, so no repeat may start before it
+    // has ended or gone quiet for the inter-frame timeout (a repeat now would collide with
+    // it on a half-duplex bus). A 512-byte frame alone takes 0.55 s at 9600 baud.
+    if (this.pending && this.deframer.pending > 0) this.pending.deadline = Math.max(this.pending.deadline, now + this.interFrameTimeout);
     return this.withWake(actions);
   }
 
@@ -195,8 +199,16 @@ export class HdlcClientLink {
     if (f.segmented) {
       const poll = this.frame({ type: 'RR', nr: this.vr, pf: true });
       if (final) return this.transmit('response', [poll], now);
-      // Mid-window: should the rest be lost, the repeat after the timeout asks from here.
-      if (this.pending) this.pending.frames = [poll];
+      // Mid-window: the server still holds the poll (F = 0) and goes on sending, so the
+      // response timer starts again from this frame (normal response mode: the primary
+      // transmits only after F = 1 or a timeout). Without this a window of 7 × 512 bytes
+      // (3.7 s at 9600 baud) always outlasts the timeout, and the repeated poll collides
+      // with the rest of the window and makes the server send it all again.
+      // Should the rest be lost, the repeat after the timeout asks from here.
+      if (this.pending) {
+        this.pending.frames = [poll];
+        this.pending.deadline = now + this.responseTimeout;
+      }
       return [];
     }
     this.pending = null;

@@ -1,7 +1,7 @@
 // A pair of connected pseudo-terminals from socat, as a null-modem cable between two
-// serial ports: what one end writes, the other reads. For tests of real serial code
-// (the npm serialport package) without hardware. socat is required: a missing socat
-// fails the test loudly instead of skipping it.
+// serial ports: what one end writes, the other reads. For the simulated RS485 bus (pty-bus.ts),
+// its tests and benchmarks: real serial code (the npm serialport package) without hardware.
+// socat is required: a missing socat fails loudly (naming the package) instead of skipping.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -37,7 +37,7 @@ export interface Bus {
   bus: SerialBus;
   channel: SerialChannel;
   meters: RunningMeter[];
-  session(meter: RunningMeter, sap: 16 | 17 | 1, opts?: { association?: Partial<ClientAssociationConfig>; proposal?: HdlcParameters; responseTimeout?: number }): DlmsSession;
+  session(meter: RunningMeter, sap: 16 | 17 | 1, opts?: { association?: Partial<ClientAssociationConfig>; proposal?: HdlcParameters; responseTimeout?: number; maxListItems?: number }): DlmsSession;
   close(): Promise<void>;
 }
 
@@ -59,6 +59,7 @@ export async function openBus(count = 8, options: Omit<PtyBusOptions, 'meters' |
         transport: new HdlcTransport(channel, { client: sap, server: serverAddress(1, meter.physical), responseTimeout: opts.responseTimeout ?? 1500, maxRetries: 3, ...(opts.proposal && { proposal: opts.proposal }) }),
         association: associationFor(sap, opts.association),
         operationTimeout: 60_000,
+        ...(opts.maxListItems !== undefined && { maxListItems: opts.maxListItems }),
       }),
     close: async () => {
       await channel.close();

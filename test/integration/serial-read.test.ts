@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecurityError } from '../../shared/errors.js';
 import { Obis, parseObis } from '../../shared/dlms/obis.js';
-import { readClock, readProfile, readRegister, readRelay, switchRelay } from '../../dcu/session/readers.js';
+import { readClock, readProfile, readRegister, readRegisters, readRelay, switchRelay } from '../../dcu/session/readers.js';
+import { AccessError } from '../../shared/errors.js';
 import { type Bus, openBus } from './helpers.js';
 import { expected } from '../simulators/transport/real-meters.js';
 
@@ -40,6 +41,49 @@ describe('reading meters over a serial line (pty, 9600 baud)', () => {
       expect(tariffs.reduce((a, b) => a + b, 0)).toBe(total.value);
     } finally {
       await s.close();
+    }
+  }, 60_000);
+
+  it('reads every register with GET-with-list (a request per 10 attributes), as single GETs would, and falls back to single GETs', async () => {
+    const m = bus.meters[6];
+    const s = bus.session(m, 17);
+    await s.connect();
+    try {
+      expect(s.canGetList).toBe(true);
+      const before = await Promise.all(REGISTERS.map((o) => readRegister(s, o)));
+      const frames = bus.bus.stats.framesToClient;
+      const list = await readRegisters(s, REGISTERS);
+      expect(bus.bus.stats.framesToClient - frames).toBe(2); // 12 attributes: 10 + 2, one answer frame each
+      const after = await Promise.all(REGISTERS.map((o) => readRegister(s, o)));
+      list.forEach((r, i) => {
+        expect(r.obis).toBe(REGISTERS[i]);
+        expect({ unit: r.unit, scaler: r.scaler, type: r.raw.type }).toEqual({ unit: before[i].unit, scaler: before[i].scaler, type: before[i].raw.type });
+        expect(r.value).toBeGreaterThanOrEqual(before[i].value!);
+        expect(r.value).toBeLessThanOrEqual(after[i].value!);
+      });
+      // One answer is one instant of the meter: the tariffs add up to the total exactly.
+      expect(list.slice(1, 5).reduce((a, r) => a + r.value!, 0)).toBe(list[0].value);
+      // A refused attribute is a value of its own; the others still come.
+      const mixed = await s.getList([
+        { classId: 3, instanceId: REGISTERS[0], attributeId: 3 },
+        { classId: 3, instanceId: parseObis('1.0.99.99.99.255'), attributeId: 2 },
+      ]);
+      expect(mixed[0]).toEqual({ type: 'structure', value: [{ type: 'integer', value: before[0].scaler }, { type: 'enum', value: before[0].unitCode }] });
+      expect(mixed[1]).toBeInstanceOf(AccessError);
+      expect((mixed[1] as AccessError).message).toContain(`meter ${m.serial}`);
+    } finally {
+      await s.close();
+    }
+    const single = bus.session(m, 17, { maxListItems: 1 });
+    await single.connect();
+    try {
+      expect(single.canGetList).toBe(false);
+      const frames = bus.bus.stats.framesToClient;
+      const list = await readRegisters(single, REGISTERS);
+      expect(bus.bus.stats.framesToClient - frames).toBe(12);
+      expect(list.map((r) => r.unit)).toEqual(REGISTERS.map(() => 'Wh'));
+    } finally {
+      await single.close();
     }
   }, 60_000);
 

@@ -3,13 +3,15 @@
 // with the next APDU to send (block transfer, HLS pass 3), the result, or a typed error.
 // Block transfer in both directions and ciphering are handled here, so the caller only
 // says get/set/action.
-import { ByteWriter, concat } from '../../bytes.js';
+import { ByteReader, ByteWriter, concat } from '../../bytes.js';
 import { AccessError, ProtocolError, SecurityError } from '../../errors.js';
 import { decodeData, encodeData, writeData } from '../axdr.js';
 import type { CosemData } from '../data.js';
 import {
   type Apdu,
+  type AttributeWithSelection,
   type CosemAttributeDescriptor,
+  type GetDataResult,
   type CosemMethodDescriptor,
   type InitiateResponse,
   type SelectiveAccessDescriptor,
@@ -21,7 +23,9 @@ import {
   decodeApdu,
   encodeApdu,
   nameOf,
+  readGetDataResult,
 } from '../apdu/index.js';
+import { readSequenceOf } from '../apdu/xdr.js';
 import { hlsGmacReply, verifyHlsGmacReply } from '../security/hls-gmac.js';
 import { isCipheredTag } from '../security/ciphered-apdu.js';
 import { Protection } from './protection.js';
@@ -30,6 +34,8 @@ import { ASSOCIATION_LN, type ClientAssociationConfig, DLMS_VERSION, MECHANISM_I
 export type ClientResult =
   | { kind: 'associated'; negotiated: Negotiated }
   | { kind: 'data'; value: CosemData }
+  /** GET-with-list: one result per attribute asked for, in order (data or data-access-result). */
+  | { kind: 'data-list'; results: GetDataResult[] }
   | { kind: 'set' }
   | { kind: 'action'; returned: CosemData | null }
   | { kind: 'released' };
@@ -42,7 +48,7 @@ export type ClientStep =
 type Operation =
   | { kind: 'associate' }
   | { kind: 'hls'; serverChallenge: Uint8Array }
-  | { kind: 'get'; blocks: Uint8Array[]; last: number }
+  | { kind: 'get'; blocks: Uint8Array[]; last: number; count?: number }
   | { kind: 'set'; blocks: Uint8Array[]; next: number }
   | { kind: 'action'; blocks: Uint8Array[]; next: number; returned: Uint8Array[] }
   | { kind: 'release' };
@@ -115,6 +121,18 @@ export class ClientAssociation {
   get(attribute: CosemAttributeDescriptor, access?: SelectiveAccessDescriptor): Uint8Array {
     this.begin({ kind: 'get', blocks: [], last: 0 });
     return this.xdlms({ kind: 'GetRequestNormal', ...this.invoke(), attribute, ...(access && { access }) });
+  }
+
+  /**
+   * GET-Request-With-List: several attributes in one request and one answer (needs the
+   * multiple-references conformance bit). Each attribute gets its own result, so one refused
+   * attribute does not fail the others. The caller keeps the request within the server's
+   * max receive PDU size and within what the meter takes in one list.
+   */
+  getList(attributes: AttributeWithSelection[]): Uint8Array {
+    if (attributes.length === 0) throw new Error('GET-with-list needs at least one attribute');
+    this.begin({ kind: 'get', blocks: [], last: 0, count: attributes.length });
+    return this.xdlms({ kind: 'GetRequestWithList', ...this.invoke(), attributes });
   }
 
   set(attribute: CosemAttributeDescriptor, value: CosemData, access?: SelectiveAccessDescriptor): Uint8Array {
@@ -249,6 +267,12 @@ export class ClientAssociation {
   }
 
   private onGet(op: Extract<Operation, { kind: 'get' }>, apdu: Apdu): ClientStep {
+    const list = op.count !== undefined;
+    if (apdu.kind === 'GetResponseWithList') {
+      if (!list) throw unexpected(apdu, 'GET-Response-Normal');
+      return this.listDone(op, apdu.results);
+    }
+    if (apdu.kind === 'GetResponseNormal' && list) throw unexpected(apdu, 'GET-Response-With-List');
     if (apdu.kind === 'GetResponseNormal') {
       if (apdu.result.kind === 'data') return { kind: 'done', result: { kind: 'data', value: apdu.result.data } };
       throw accessError('GET', apdu.result.dataAccessResult);
@@ -259,7 +283,17 @@ export class ClientAssociation {
     op.blocks.push(apdu.result.rawData);
     op.last = apdu.blockNumber;
     if (!apdu.lastBlock) return { kind: 'send', apdu: this.xdlms({ kind: 'GetRequestNext', ...this.invoke(false), blockNumber: op.last }) };
-    return { kind: 'done', result: { kind: 'data', value: decodeData(concat(op.blocks)) } };
+    if (!list) return { kind: 'done', result: { kind: 'data', value: decodeData(concat(op.blocks)) } };
+    // With a list, the blocks carry the encoded SEQUENCE OF Get-Data-Result.
+    const r = new ByteReader(concat(op.blocks), 'xdlms');
+    const results = readSequenceOf(r, 'result list', readGetDataResult);
+    if (r.pos !== r.bytes.length) throw new ProtocolError(`${r.bytes.length - r.pos} bytes after the GET-with-list results`, r.pos, 'xdlms');
+    return this.listDone(op, results);
+  }
+
+  private listDone(op: Extract<Operation, { kind: 'get' }>, results: GetDataResult[]): ClientStep {
+    if (results.length !== op.count) throw new ProtocolError(`GET-with-list: ${results.length} results for ${op.count} attributes`, 0, 'xdlms');
+    return { kind: 'done', result: { kind: 'data-list', results } };
   }
 
   private onSet(op: Extract<Operation, { kind: 'set' }>, apdu: Apdu): ClientStep {

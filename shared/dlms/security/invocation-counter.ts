@@ -67,6 +67,37 @@ export class SendingCounter {
 }
 
 /** Last accepted counter per sender system title (hex, lower case). */
+/** How far ahead of use a persisted counter is reserved: a restart skips at most this many. */
+export const COUNTER_RESERVE = 1000;
+
+/**
+ * A sending counter that survives restarts without a write per message: before it passes
+ * the stored value it asks `persist` to store a new reserve (synchronously), and a restart
+ * starts from the stored reserve — so no counter value is ever used twice, even after a
+ * power cut (Green Book 9.2.7: counters only increase).
+ */
+export class ReservedCounter extends SendingCounter {
+  private reserve: number;
+
+  constructor(stored: number, private readonly persist: (reserve: number) => void) {
+    super(stored);
+    this.reserve = stored;
+  }
+
+  /** The value to store now: always ahead of anything handed out. */
+  get stored(): number {
+    return this.reserve;
+  }
+
+  override take(): number {
+    if (this.value >= this.reserve) {
+      this.reserve = Math.min(this.value + COUNTER_RESERVE, MAX_INVOCATION_COUNTER + 1);
+      this.persist(this.reserve);
+    }
+    return super.take();
+  }
+}
+
 export type ReceivedCounters = Record<string, number>;
 
 /**

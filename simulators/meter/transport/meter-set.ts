@@ -6,7 +6,8 @@ import type { ServerAssociation } from '../../../shared/dlms/association/server.
 import { type SimulatedMeter, createSimulatedMeter } from '../meter.js';
 import { DEFAULT_XDLMS } from '../catalog.js';
 import type { MeterServer } from './meter-endpoint.js';
-import { MeterStateStore, type ReservedCounter, securityFrom } from './state-store.js';
+import type { ReservedCounter } from '../../../shared/dlms/security/invocation-counter.js';
+import { MeterStateStore, securityFrom } from './state-store.js';
 
 export interface MeterSetOptions {
   count: number;

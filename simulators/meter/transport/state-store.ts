@@ -9,7 +9,7 @@
 // is ever used twice, even after a kill -9.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ReceivedCounters, ReplayGuard, SendingCounter } from '../../../shared/dlms/security/invocation-counter.js';
+import { type ReceivedCounters, ReplayGuard, ReservedCounter } from '../../../shared/dlms/security/invocation-counter.js';
 import type { MeterState } from '../state.js';
 
 export interface StoredMeter {
@@ -21,7 +21,6 @@ export interface StoredMeter {
 }
 
 /** How far ahead of use the stored invocation counter runs. */
-export const COUNTER_RESERVE = 1000;
 
 export function writeFileAtomic(path: string, text: string): void {
   const temp = `${path}.${process.pid}.tmp`;
@@ -68,32 +67,6 @@ export class MeterStateStore {
 
   save(stored: StoredMeter): void {
     writeFileAtomic(this.fileOf(stored.serial), `${JSON.stringify(stored, null, 1)}\n`);
-  }
-}
-
-/**
- * A sending counter that writes a new reserve before it passes the stored one. `persist`
- * receives the reserve to store and must write it synchronously.
- */
-export class ReservedCounter extends SendingCounter {
-  private reserve: number;
-
-  constructor(stored: number, private readonly persist: (reserve: number) => void) {
-    super(stored);
-    this.reserve = stored;
-  }
-
-  /** The value to store now: always ahead of anything handed out. */
-  get stored(): number {
-    return this.reserve;
-  }
-
-  override take(): number {
-    if (this.value >= this.reserve) {
-      this.reserve = Math.min(this.value + COUNTER_RESERVE, 0x1_0000_0000);
-      this.persist(this.reserve);
-    }
-    return super.take();
   }
 }
 

@@ -3,6 +3,7 @@ import { hex } from '../../../shared/bytes.js';
 import { serverAddress } from '../../../shared/hdlc/address.js';
 import { HdlcClientLink } from '../../../shared/hdlc/client-link.js';
 import { decodeFrame } from '../../../shared/hdlc/frame.js';
+import type { LinkAction } from '../../../shared/hdlc/link.js';
 import { HdlcServerLink } from '../../../shared/hdlc/server-link.js';
 import { Wire } from './wire.js';
 
@@ -107,6 +108,64 @@ describe('HDLC client and server links back to back', () => {
     expect(server.state).toBe('disconnected');
     const last = decodeFrame(wire.events.frames[wire.events.frames.length - 1].bytes);
     expect(last.control.type).toBe('UA');
+  });
+});
+
+describe('HDLC client while the server holds the poll (a window in progress)', () => {
+  // At 9600 baud a window of 7 × 512 bytes takes 3.7 s: longer than any response timeout.
+  // The client must not poll again while frames with F = 0 (or the bytes of a frame) keep
+  // coming; a poll then would collide with the rest of the window on a half-duplex bus.
+  const limits = { maxInfoTx: 512, maxInfoRx: 512, windowTx: 7, windowRx: 7 };
+  const sent = (actions: LinkAction[]) => actions.flatMap((a) => (a.kind === 'transmit' ? [a.bytes] : []));
+
+  function connected() {
+    const client = new HdlcClientLink({ client: 16, server: serverAddress(1, 17), proposal: limits, responseTimeout: 1000, interFrameTimeout: 200, maxRetries: 3 });
+    const server = new HdlcServerLink({ logical: 1, physical: 17, limits });
+    for (const b of sent(server.received(sent(client.open(0))[0], 0))) client.received(b, 0);
+    expect(client.state).toBe('connected');
+    const request = sent(client.send(bytesOf(20), 0));
+    const delivered = request.flatMap((b) => server.received(b, 0)).filter((a) => a.kind === 'deliver');
+    expect(delivered).toHaveLength(1);
+    const window = sent(server.send(bytesOf(7 * 512 - 3 - 100, 4), 0)); // LLC header + 7 frames, the last short
+    expect(window).toHaveLength(7);
+    return { client, window };
+  }
+
+  it('restarts the response timer with each frame of the window', () => {
+    const { client, window } = connected();
+    const out: Uint8Array[] = [];
+    const got: Uint8Array[] = [];
+    // One frame every 550 ms (a 512-byte frame at 9600 baud), ticking just before each.
+    window.forEach((frame, i) => {
+      const at = 550 * (i + 1);
+      out.push(...sent(client.tick(at - 1)));
+      for (const a of client.received(frame, at)) {
+        if (a.kind === 'transmit') out.push(a.bytes);
+        if (a.kind === 'deliver') got.push(a.apdu);
+      }
+    });
+    expect(out).toEqual([]); // not one repeated poll during 3.85 s of window
+    expect(got.map(hex)).toEqual([hex(bytesOf(7 * 512 - 3 - 100, 4))]);
+    expect(client.busy).toBe(false);
+  });
+
+  it('does not repeat while the bytes of a long frame are still arriving, and does once the line goes quiet', () => {
+    const { client, window } = connected();
+    const frame = window[0];
+    // The first frame trickles in over 1.5 s, past the 1 s response timeout: 16 bytes per 45 ms.
+    let at = 0;
+    const out: Uint8Array[] = [];
+    for (let i = 0; i + 16 < frame.length; i += 16) {
+      at += 45;
+      out.push(...sent(client.tick(at)));
+      out.push(...sent(client.received(frame.subarray(i, i + 16), at)));
+    }
+    expect(at).toBeGreaterThan(1000);
+    expect(out).toEqual([]);
+    // The rest never comes: after the inter-frame timeout the partial frame is dropped and,
+    // the response timeout being over, the poll is repeated.
+    const repeat = sent(client.tick(at + 200));
+    expect(repeat.map((b) => decodeFrame(b).control.type)).toEqual(['I']);
   });
 });
 

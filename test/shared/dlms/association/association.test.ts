@@ -92,6 +92,27 @@ describe('associations back to back over HDLC', () => {
     expect(refused.kind === 'fail' && refused.error).toBeInstanceOf(AccessError);
   });
 
+  for (const sap of [16, 1]) {
+    it(`client ${sap}: GETs a list in one request, each attribute with its own result, and a long list answer through datablocks`, () => {
+      const { stack } = open(sap);
+      stack.run(stack.association.associate());
+      const missing = attr(parseObis('0.0.1.2.3.255'));
+      const before = stack.apdusSent;
+      const short = stack.run(stack.association.getList([{ attribute: attr(REG) }, { attribute: missing }, { attribute: attr(REG, 3) }]));
+      expect(stack.apdusSent - before).toBe(1);
+      expect(short).toEqual({
+        kind: 'done',
+        result: { kind: 'data-list', results: [{ kind: 'data', data: { type: 'double-long-unsigned', value: 5 } }, { kind: 'data-access-result', dataAccessResult: 4 }, { kind: 'data', data: { type: 'double-long-unsigned', value: 5 } }] },
+      });
+      // Larger than the client's max receive PDU (256): the server sends the result list in blocks.
+      const long = stack.run(stack.association.getList([{ attribute: attr(REG) }, { attribute: attr(BIG) }]));
+      expect(stack.apdusSent - before).toBeGreaterThan(10);
+      expect(long).toEqual({ kind: 'done', result: { kind: 'data-list', results: [{ kind: 'data', data: { type: 'double-long-unsigned', value: 5 } }, { kind: 'data', data: big }] } });
+      // The association goes on as before.
+      expect(stack.run(stack.association.get(attr(REG)))).toEqual({ kind: 'done', result: { kind: 'data', value: { type: 'double-long-unsigned', value: 5 } } });
+    });
+  }
+
   it('reports a refused GET with its data-access-result', () => {
     const { stack } = open(16);
     stack.run(stack.association.associate());

@@ -1,0 +1,73 @@
+// How the DCU opens a DLMS session to a meter in its directory: which bus, which address,
+// which security profile — and the DCU's invocation counter and the meters' counters,
+// persisted so that no counter is ever reused across restarts.
+import { randomBytes } from 'node:crypto';
+import { fromHex } from '../../shared/bytes.js';
+import type { ClientAssociationConfig } from '../../shared/dlms/association/settings.js';
+import { type ReceivedCounters, ReplayGuard, ReservedCounter } from '../../shared/dlms/security/invocation-counter.js';
+import { serverAddress } from '../../shared/hdlc/address.js';
+import type { DcuConfig } from '../config.js';
+import type { Bus } from '../links/bus.js';
+import { HdlcTransport } from '../links/hdlc-transport.js';
+import type { MeterRecord } from '../store/index.js';
+import type { DcuStore } from '../store/index.js';
+import { DlmsSession } from '../session/session.js';
+
+const COUNTER_KEY = 'security.invocationCounter';
+const RECEIVED_KEY = 'security.receivedCounters';
+
+export type BusConfig = DcuConfig['buses'][number];
+
+export class MeterAccess {
+  /** The DCU's sending counter: one for all meters, since it is tied to the DCU's system title. */
+  readonly counter: ReservedCounter;
+  /** Counters received from meters, by their system titles. */
+  readonly guard: ReplayGuard;
+  private readonly systemTitle: Uint8Array;
+
+  constructor(private readonly store: DcuStore, private readonly config: DcuConfig) {
+    this.systemTitle = fromHex(config.systemTitle);
+    this.counter = new ReservedCounter(store.config.value<number>(COUNTER_KEY, 1), (reserve) => store.config.set(COUNTER_KEY, reserve));
+    this.guard = new ReplayGuard(store.config.value<ReceivedCounters>(RECEIVED_KEY, {}));
+  }
+
+  association(profileName: string): ClientAssociationConfig {
+    const p = this.config.profiles[profileName];
+    if (!p) throw new Error(`no security profile "${profileName}" in the configuration`);
+    const challenge = () => new Uint8Array(randomBytes(16));
+    if (p.authentication === 'none') return { authentication: 'none', challenge };
+    if (p.authentication === 'low') return { authentication: 'low', password: new TextEncoder().encode(p.password!), challenge };
+    return {
+      authentication: 'high-gmac',
+      security: { systemTitle: this.systemTitle, blockCipherKey: fromHex(p.blockCipherKey!), authenticationKey: fromHex(p.authenticationKey!), counter: this.counter, guard: this.guard },
+      challenge,
+    };
+  }
+
+  clientSap(profileName: string): number {
+    return this.config.profiles[profileName]!.clientSap;
+  }
+
+  /** A session to the meter at `physical` on `bus` (the caller holds the bus). */
+  session(bus: Bus, busConfig: BusConfig, physical: number, name: string, options: { responseTimeout?: number; maxRetries?: number; profile?: string } = {}): DlmsSession {
+    const profile = options.profile ?? busConfig.profile;
+    const transport = new HdlcTransport(bus.channel, {
+      client: this.clientSap(profile),
+      server: serverAddress(1, physical),
+      proposal: { maxInfoTx: busConfig.maxInfo, maxInfoRx: busConfig.maxInfo, windowTx: busConfig.window, windowRx: busConfig.window },
+      responseTimeout: options.responseTimeout ?? busConfig.responseTimeoutMs,
+      maxRetries: options.maxRetries ?? 3,
+    });
+    return new DlmsSession({ meter: name, transport, association: this.association(profile), operationTimeout: 120_000 });
+  }
+
+  sessionFor(bus: Bus, busConfig: BusConfig, meter: MeterRecord): DlmsSession {
+    if (meter.physicalAddress === null) throw new Error(`meter ${meter.serial} has no HDLC address in the directory`);
+    return this.session(bus, busConfig, meter.physicalAddress, meter.serial, { ...(meter.securityProfile && { profile: meter.securityProfile }) });
+  }
+
+  /** Stores the counters received from meters (after each session). */
+  saveReceived(): void {
+    this.store.config.set(RECEIVED_KEY, this.guard.toJSON());
+  }
+}
