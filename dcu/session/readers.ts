@@ -117,13 +117,29 @@ export async function readProfile(s: DlmsSession, obis: Obis, selection: Profile
       : selection.kind === 'entries'
         ? toAccessDescriptor({ selector: 2, entry: { fromEntry: selection.from, toEntry: selection.to, fromSelectedValue: 1, toSelectedValue: 0 } })
         : undefined;
-  const buffer = await s.get(7, obis, 2, access);
+  // IEC 62056-5-3: a service option the meter did not negotiate must not be used — then
+  // read the whole buffer and select here.
+  const selectHere = access !== undefined && !s.canSelect;
+  const buffer = await s.get(7, obis, 2, selectHere ? undefined : access);
   if (buffer.type !== 'array') throw new ProtocolError(`buffer of ${obis} is not an array`, 0, 'cosem');
   const rows = buffer.value.map((row, i) => {
     if (row.type !== 'structure') throw new ProtocolError(`row ${i + 1} of ${obis} is ${row.type}, not a structure`, 0, 'cosem');
     return row.value;
   });
-  return { columns, rows };
+  return { columns, rows: selectHere ? selectLocally(rows, columns, selection) : rows };
+}
+
+/** The rows a meter would have selected: by entry number, or by the clock column's time. */
+export function selectLocally(rows: CosemData[][], columns: CaptureObjectDefinition[], selection: ProfileSelection): CosemData[][] {
+  if (selection.kind === 'all') return rows;
+  if (selection.kind === 'entries') return rows.slice(selection.from - 1, selection.to === 0 ? undefined : selection.to);
+  const clockAt = columns.findIndex((c) => c.classId === 8 && c.logicalName === Obis.clock);
+  if (clockAt < 0) return rows;
+  return rows.filter((row) => {
+    const dt = row[clockAt] ? asDateTime(row[clockAt]) : null;
+    const t = dt ? dateTimeToUtc(dt) : null;
+    return t !== null && t >= selection.from && t <= selection.to;
+  });
 }
 
 export interface RelayState {

@@ -65,6 +65,11 @@ export class DlmsSession {
   }
 
   /** Whether the meter takes several attributes in one GET (multiple-references conformance). */
+  /** Selective access (profiles by range or entry) was negotiated; without it, it must not be used. */
+  get canSelect(): boolean {
+    return this.negotiated !== null && hasConformance(this.negotiated.conformance, 'selective-access');
+  }
+
   get canGetList(): boolean {
     return this.negotiated !== null && hasConformance(this.negotiated.conformance, 'multiple-references') && (this.options.maxListItems ?? 10) > 1;
   }

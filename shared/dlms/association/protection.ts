@@ -18,6 +18,12 @@ export interface SecuritySettings {
   guard: ReplayGuard;
   /** Security control byte for xDLMS APDUs: default 0x30 (authenticated and encrypted). */
   securityControl?: number;
+  /**
+   * Protection (SC bits 0x10 authentication, 0x20 encryption) every received APDU must carry;
+   * less is refused as a downgrade. Default: authentication only. A server sets what its
+   * security_policy (IC 64 attribute 2) demands of requests.
+   */
+  requiredProtection?: number;
 }
 
 export class Protection {
@@ -45,6 +51,7 @@ export class Protection {
       systemTitle: peer,
       blockCipherKey: this.settings.blockCipherKey,
       authenticationKey: this.settings.authenticationKey,
+      ...(this.settings.requiredProtection !== undefined && { requiredProtection: this.settings.requiredProtection }),
     });
     this.settings.guard.accept(opened.systemTitle, opened.invocationCounter);
     return opened.apdu;

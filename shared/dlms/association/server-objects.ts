@@ -29,4 +29,10 @@ export interface ServerPolicy {
   password?: Uint8Array;
   /** Security suite 0 keys (HLS-GMAC and ciphering). */
   keys?: { blockCipherKey: Uint8Array; authenticationKey: Uint8Array };
+  /**
+   * With keys: the protection every request must carry (security control bits, 0x10
+   * authentication, 0x20 encryption), as the security_policy of the association's security
+   * setup object says. Default 0x30: authenticated and encrypted requests.
+   */
+  requestProtection?: number;
 }

@@ -20,6 +20,7 @@ import {
 } from '../apdu/index.js';
 import { isCipheredTag } from '../security/ciphered-apdu.js';
 import { checkLowLevelPassword, hlsGmacReply, verifyHlsGmacReply } from '../security/hls-gmac.js';
+import { SecurityPolicy } from '../security/suite0.js';
 import type { ReplayGuard, SendingCounter } from '../security/invocation-counter.js';
 import { Protection } from './protection.js';
 import type { AccessContext, CosemServerObjects, ServerPolicy } from './server-objects.js';
@@ -138,7 +139,10 @@ export class ServerAssociation {
       return this.reject(AcseServiceUserDiagnostic['application-context-name-not-supported'], ciphered ? 3 : 1);
     }
     if (policy.keys) {
-      this.protection = new Protection({ systemTitle: this.config.systemTitle, ...policy.keys, counter: this.config.counter, guard: this.config.guard });
+      // Requests protected less than the security policy demands are refused (the InitiateRequest
+      // in the AARQ included): accepting them would let a downgrade go unnoticed.
+      const requiredProtection = policy.requestProtection ?? SecurityPolicy.authenticatedEncrypted;
+      this.protection = new Protection({ systemTitle: this.config.systemTitle, ...policy.keys, counter: this.config.counter, guard: this.config.guard, requiredProtection });
       this.protection.peerSystemTitle = aarq.callingApTitle!;
     }
     let initiate: Apdu;
