@@ -26,8 +26,10 @@ const SerialBusConfig = z.object({
   path: z.string().min(1),
   baud: Baud.default(9600),
   parity: z.enum(['none', 'even', 'odd']).default('none'),
-  /** Security profile used to talk to meters on this bus. */
+  /** Security profile used to read meters on this bus. */
   profile: z.string().min(1),
+  /** Security profile for relay and clock changes (usually the management client, HLS); default: `profile`. */
+  controlProfile: z.string().min(1).optional(),
   discovery: Discovery.default(Discovery.parse({})),
   /** HDLC proposal: the largest the meters accept is negotiated from here. */
   maxInfo: z.number().int().min(32).max(2030).default(512),
@@ -83,7 +85,10 @@ export const DcuConfigSchema = z.object({
   assumeClockSynchronised: z.boolean().default(false),
 }).superRefine((c, ctx) => {
   c.buses.forEach((b, i) => {
-    if (!c.profiles[b.profile]) ctx.addIssue({ code: 'custom', path: ['buses', i, 'profile'], message: `no security profile "${b.profile}" (have: ${Object.keys(c.profiles).join(', ') || 'none'})` });
+    for (const key of ['profile', 'controlProfile'] as const) {
+      const name = b[key];
+      if (name !== undefined && !c.profiles[name]) ctx.addIssue({ code: 'custom', path: ['buses', i, key], message: `no security profile "${name}" (have: ${Object.keys(c.profiles).join(', ') || 'none'})` });
+    }
     if (b.discovery.from > b.discovery.to) ctx.addIssue({ code: 'custom', path: ['buses', i, 'discovery', 'from'], message: 'must not be above discovery.to' });
   });
   const names = c.buses.map((b) => b.name);

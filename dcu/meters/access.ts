@@ -61,9 +61,20 @@ export class MeterAccess {
     return new DlmsSession({ meter: name, transport, association: this.association(profile), operationTimeout: 120_000 });
   }
 
+  /** A session for reading: the meter's own profile, else the bus's. */
   sessionFor(bus: Bus, busConfig: BusConfig, meter: MeterRecord): DlmsSession {
     if (meter.physicalAddress === null) throw new Error(`meter ${meter.serial} has no HDLC address in the directory`);
     return this.session(bus, busConfig, meter.physicalAddress, meter.serial, { ...(meter.securityProfile && { profile: meter.securityProfile }) });
+  }
+
+  /**
+   * A session for changing the meter (relay, clock): the bus's control profile — usually
+   * the management client with HLS — since a reading client may not write.
+   */
+  controlSessionFor(bus: Bus, busConfig: BusConfig, meter: MeterRecord): DlmsSession {
+    if (!busConfig.controlProfile) return this.sessionFor(bus, busConfig, meter);
+    if (meter.physicalAddress === null) throw new Error(`meter ${meter.serial} has no HDLC address in the directory`);
+    return this.session(bus, busConfig, meter.physicalAddress, meter.serial, { profile: busConfig.controlProfile });
   }
 
   /** Stores the counters received from meters (after each session). */

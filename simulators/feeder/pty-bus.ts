@@ -13,7 +13,7 @@ import { type PtyPair, openPtyPair } from './pty-pair.js';
 export const METER_LIMITS: Readonly<HdlcParameters> = { maxInfoTx: 512, maxInfoRx: 512, windowTx: 7, windowRx: 7 };
 
 export interface PtyBusOptions extends Partial<MeterSetOptions>, Pick<SerialBusOptions, 'parity' | 'inactivityTimeout' | 'clock' | 'onEvent' | 'onFault' | 'onError'> {
-  /** Number of meters (default 8); ignored when `meters` is given. */
+  /** Number of meters (default 8); ignored when `meters` or `addresses` is given. */
   count?: number;
   /** Meters built by the caller; default: createMeterSet from the options here. */
   meters?: RunningMeter[];
@@ -52,6 +52,8 @@ export async function openPtyBus(o: PtyBusOptions = {}): Promise<PtyBus> {
       firstSerial: o.firstSerial ?? 30000001,
       startOfLife: o.startOfLife ?? Date.UTC(2024, 0, 1),
       ...(o.stateDir && { stateDir: o.stateDir }),
+      ...(o.addresses && { addresses: o.addresses }),
+      ...(o.configure && { configure: o.configure }),
     });
   const baud = o.baud ?? 9600;
   const pty = await openPtyPair();

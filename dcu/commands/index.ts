@@ -1,0 +1,65 @@
+// Commands the DCU takes (relay, clock sync), whoever sends them: the request schema
+// (zod: every field checked, unknown fields refused, messages naming the field) and one
+// entry point that journals and starts a request.
+import { z } from 'zod';
+import { startClockSyncCommand } from './clock-sync.js';
+import type { Accepted, CommandDeps } from './journal.js';
+import { startRelayCommand } from './relay.js';
+
+export { CommandConflictError, commandInFlight, failInterruptedCommands, type Accepted, type CommandDeps, type CommandLog, type ResolvedMeter } from './journal.js';
+export { runRelayCommand, startRelayCommand, readDisconnectControl, type RelayCommand, type RelayDeps, type RelayAction, type RelayResult, type DisconnectControlState } from './relay.js';
+export { runClockSyncCommand, startClockSyncCommand, type ClockSyncCommand } from './clock-sync.js';
+
+const CommandId = z.string().min(1, 'must not be empty').max(128, 'at most 128 characters').regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+const MeterSerial = z.string().min(1, 'must not be empty').max(64, 'at most 64 characters');
+
+export const RelayRequestSchema = z.strictObject({
+  id: CommandId,
+  kind: z.literal('relay'),
+  meter: MeterSerial,
+  action: z.enum(['connect', 'disconnect'], {
+    error: (issue) => (issue.input === undefined ? 'required ("connect" or "disconnect")' : `expected "connect" or "disconnect", got ${JSON.stringify(issue.input)}`),
+  }),
+});
+
+export const ClockSyncRequestSchema = z.strictObject({
+  id: CommandId,
+  kind: z.literal('clock-sync'),
+  meter: MeterSerial,
+  force: z.boolean().optional(),
+});
+
+export const COMMAND_KINDS = ['relay', 'clock-sync'] as const;
+
+export type CommandRequest = z.infer<typeof RelayRequestSchema> | z.infer<typeof ClockSyncRequestSchema>;
+
+export interface RequestIssue {
+  /** 'action', 'meter', '(body)'… */
+  field: string;
+  message: string;
+}
+
+/** A request body checked field by field: the request, or the issues each naming its field. */
+export function parseCommandRequest(body: unknown): { ok: true; request: CommandRequest } | { ok: false; issues: RequestIssue[] } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, issues: [{ field: '(body)', message: 'expected a JSON object' }] };
+  const kind = (body as { kind?: unknown }).kind;
+  if (!COMMAND_KINDS.includes(kind as (typeof COMMAND_KINDS)[number])) {
+    return { ok: false, issues: [{ field: 'kind', message: `expected one of ${COMMAND_KINDS.map((k) => `"${k}"`).join(', ')}, got ${kind === undefined ? 'nothing' : JSON.stringify(kind)}` }] };
+  }
+  const result = (kind === 'relay' ? RelayRequestSchema : ClockSyncRequestSchema).safeParse(body);
+  if (result.success) return { ok: true, request: result.data };
+  return {
+    ok: false,
+    issues: result.error.issues.map((i) => {
+      if (i.code === 'unrecognized_keys') return { field: i.keys.join(', '), message: `unknown field${i.keys.length > 1 ? 's' : ''} for a ${String(kind)} command` };
+      if (i.code === 'invalid_type' && / received undefined$/.test(i.message)) return { field: i.path.join('.'), message: `required (${i.expected})` };
+      return { field: i.path.join('.') || '(body)', message: i.message };
+    }),
+  };
+}
+
+/** Journals a request and starts it; see acceptCommand for repeated ids. */
+export function submitCommand(request: CommandRequest, deps: CommandDeps): Accepted {
+  if (request.kind === 'relay') return startRelayCommand({ id: request.id, meter: request.meter, action: request.action }, deps);
+  return startClockSyncCommand({ id: request.id, meter: request.meter, ...(request.force !== undefined && { force: request.force }) }, deps);
+}
