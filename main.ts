@@ -16,9 +16,9 @@ const dataDir = process.env.DATA_DIR ?? join(process.cwd(), 'data');
 
 async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
-  const log = pino({ transport: { target: 'pino/file', options: { destination: 1 } }, level: 'info' });
+  const log = pino({ level: 'info', transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname,dcu', singleLine: true } } });
   console.log(`starting ${METERS} simulated meters on an RS485 bus (socat pty, ${BAUD} baud)…`);
-  const feeder = await openPtyBus({ count: METERS, baud: BAUD, firstAddress: 17, startOfLife: Date.now() - 10 * 86_400_000, stateDir: join(dataDir, 'meters') }).catch((e: Error) => {
+  const feeder = await openPtyBus({ count: METERS, baud: BAUD, firstAddress: 17, startOfLife: Date.UTC(2026, 0, 1), stateDir: join(dataDir, 'meters') }).catch((e: Error) => {
     throw new Error(`${e.message}\nnpm start needs socat for the simulated RS485 bus: apt-get install socat`);
   });
   const config = parseConfig({
