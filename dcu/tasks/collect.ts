@@ -95,7 +95,7 @@ export async function recollect(job: CollectJob, profile: Obis, o: RecollectOpti
   const windowStart = alignDown(Math.max(now - o.days * DAY, meter.firstSeen - job.backfillDays * DAY), o.periodMs);
   const emptyKey = `recollect.empty.${meter.id}.${profile}`;
   const empty = store.config.value<[number, number][]>(emptyKey, []).filter(([, to]) => to >= windowStart);
-  const present = new Set(store.readings.range({ from: windowStart, to: mark.upto, meter: meter.id, obis: o.column, attribute: 2 }).map((r) => r.ts));
+  const present = new Set(store.readings.range({ from: windowStart, to: mark.upto + 1, meter: meter.id, obis: o.column, attribute: 2 }).map((r) => r.ts));
   const spans = missingSpans(windowStart, mark.upto, o.periodMs, present, empty).slice(0, o.maxSpans ?? 8);
   for (const [from, to] of spans) {
     const read = await readProfile(job.session, profile, { kind: 'range', from, to });
