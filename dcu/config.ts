@@ -75,6 +75,14 @@ export const DcuConfigSchema = z.object({
   recollectDays: z.number().min(0).max(31).default(2),
   /** Where a meter's history starts when it is first found, days before now. */
   backfillDays: z.number().min(0).max(62).default(3),
+  /** What the buffer keeps: delivered rows older than the age go first; the quota protects the disk. */
+  retention: z.object({
+    readingsDays: z.number().min(1).max(3650).default(90),
+    eventsDays: z.number().min(1).max(3650).default(365),
+    taskRunsDays: z.number().min(1).max(3650).default(30),
+    /** Upper bound for the database's used pages; over it the oldest data goes, undelivered last (an event says how much). */
+    maxDatabaseMB: z.number().min(1).max(1_000_000).default(2048),
+  }).default({ readingsDays: 90, eventsDays: 365, taskRunsDays: 30, maxDatabaseMB: 2048 }),
   /** Local API for commands (relay, on-demand reads); bind to localhost unless behind a firewall. */
   api: z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8080) }).default({ host: '127.0.0.1', port: 8080 }),
   log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).default({ level: 'info' }),

@@ -22,6 +22,7 @@ export interface RuntimeOptions {
 export class DcuRuntime {
   readonly scheduler: Scheduler;
   readonly access: MeterAccess;
+  private housekeeping: NodeJS.Timeout | null = null;
 
   private constructor(
     readonly config: DcuConfig,
@@ -84,9 +85,30 @@ export class DcuRuntime {
 
   start(): void {
     this.scheduler.start();
+    // A gateway that knows no meter yet (first start after installation) looks for them now.
+    if (this.store.meters.list().length === 0 && this.buses.size > 0) void this.scheduler.fire('discovery');
+    this.housekeeping = setInterval(() => this.enforceRetention(), 3_600_000);
+    this.housekeeping.unref();
+  }
+
+  /** Drops data by age and quota (FIFO); an event records what went, and how much of it was undelivered. */
+  enforceRetention(): void {
+    const r = this.config.retention;
+    const day = 86_400_000;
+    try {
+      this.store.enforceRetention({
+        readings: { maxAgeMs: r.readingsDays * day },
+        events: { maxAgeMs: r.eventsDays * day },
+        taskRuns: { maxAgeMs: r.taskRunsDays * day },
+        maxDatabaseBytes: r.maxDatabaseMB * 1024 * 1024,
+      });
+    } catch (e) {
+      this.log.error({ error: (e as Error).message }, 'retention failed');
+    }
   }
 
   async close(): Promise<void> {
+    if (this.housekeeping) clearInterval(this.housekeeping);
     await this.scheduler.stop();
     // Commands already sent to a meter finish their exchange and record their outcome.
     const running = this.store.commands.list({ status: 'running', limit: 1000 }).map((c) => commandInFlight(this.store, c.id));

@@ -51,15 +51,16 @@ export class Scheduler {
     if (!task || !task.enabled || this.stopping) return [];
     const now = clock.now();
     if ((task.startAt !== null && now < task.startAt) || (task.endAt !== null && now >= task.endAt)) return [];
+    // Finding meters reads nothing that is stored by time and sets nothing: no clock needed.
+    if (task.type === 'discovery') {
+      await this.deps.discover();
+      return [];
+    }
     if (!(await clock.synchronised())) {
       const run = store.schedule.startRun(task.id, null);
       store.schedule.finishRun(run, { outcome: 'skipped', error: 'gateway clock not synchronised' });
       store.events.append({ kind: 'clock-not-synchronised', severity: 'warning', details: { task: name } });
       log.warn({ task: name }, 'skipped: the gateway clock is not synchronised');
-      return [];
-    }
-    if (task.type === 'discovery') {
-      await this.deps.discover();
       return [];
     }
     return runOnAllBuses(this.deps, task, this.deps.targets());
