@@ -19,7 +19,6 @@ import {
   ApplicationContextName,
   AcseServiceUserDiagnostic,
   actionResultName,
-  conformanceFromNames,
   dataAccessResultName,
   decodeApdu,
   encodeApdu,
@@ -32,7 +31,8 @@ import { readSequenceOf } from '../apdu/xdr.js';
 import { hlsGmacReply, verifyHlsGmacReply } from '../security/hls-gmac.js';
 import { isCipheredTag } from '../security/ciphered-apdu.js';
 import { Protection } from './protection.js';
-import { ASSOCIATION_LN, type ClientAssociationConfig, DLMS_VERSION, MECHANISM_ID, type Negotiated } from './settings.js';
+import { ASSOCIATION_LN, CLIENT_CONFORMANCE, type ClientAssociationConfig, DLMS_VERSION, MECHANISM_ID, type Negotiated } from './settings.js';
+export { CLIENT_CONFORMANCE } from './settings.js';
 
 export type ClientResult =
   | { kind: 'associated'; negotiated: Negotiated }
@@ -55,20 +55,6 @@ type Operation =
   | { kind: 'set'; blocks: Uint8Array[]; next: number }
   | { kind: 'action'; blocks: Uint8Array[]; next: number; returned: Uint8Array[] }
   | { kind: 'release' };
-
-/** What this client implements, proposed unless configured otherwise. */
-export const CLIENT_CONFORMANCE = conformanceFromNames([
-  'block-transfer-with-get-or-read',
-  'block-transfer-with-set-or-write',
-  'block-transfer-with-action',
-  'multiple-references',
-  'selective-access',
-  'get',
-  'set',
-  'action',
-  'data-notification',
-  'event-notification',
-]);
 
 /** Room for the APDU header around a block's raw data, and for ciphering. */
 const BLOCK_OVERHEAD = 32;

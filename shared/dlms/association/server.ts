@@ -14,7 +14,6 @@ import {
   InitiateError,
   ServiceError,
   ServiceErrorType,
-  conformanceFromNames,
   decodeApdu,
   encodeApdu,
 } from '../apdu/index.js';
@@ -24,7 +23,8 @@ import { SecurityPolicy } from '../security/suite0.js';
 import type { ReplayGuard, SendingCounter } from '../security/invocation-counter.js';
 import { Protection } from './protection.js';
 import type { AccessContext, CosemServerObjects, ServerPolicy } from './server-objects.js';
-import { ASSOCIATION_LN, DLMS_VERSION, MECHANISM_ID } from './settings.js';
+import { ASSOCIATION_LN, DLMS_VERSION, MECHANISM_ID, SERVER_CONFORMANCE } from './settings.js';
+export { SERVER_CONFORMANCE } from './settings.js';
 import { type BlockState, newBlockState, serveRequest } from './server-services.js';
 
 export interface ServerAssociationConfig {
@@ -40,17 +40,6 @@ export interface ServerAssociationConfig {
   /** Source of the 16-byte server-to-client challenge (HLS). */
   challenge: () => Uint8Array;
 }
-
-export const SERVER_CONFORMANCE = conformanceFromNames([
-  'block-transfer-with-get-or-read',
-  'block-transfer-with-set-or-write',
-  'block-transfer-with-action',
-  'multiple-references',
-  'selective-access',
-  'get',
-  'set',
-  'action',
-]);
 
 export class ServerAssociation {
   state: 'idle' | 'awaiting-hls' | 'associated' = 'idle';

@@ -1,4 +1,5 @@
 // Settings and results shared by the client and server association state machines.
+import { type ConformanceName, conformanceFromNames } from '../apdu/index.js';
 import { Obis } from '../obis.js';
 import type { SecuritySettings } from './protection.js';
 
@@ -33,3 +34,21 @@ export interface Negotiated {
   serverMaxReceivePduSize: number;
   serverSystemTitle: Uint8Array | null;
 }
+
+/** The LN services both ends of this stack implement, block transfer in every direction included. */
+const LN_SERVICES: ConformanceName[] = [
+  'block-transfer-with-get-or-read',
+  'block-transfer-with-set-or-write',
+  'block-transfer-with-action',
+  'multiple-references',
+  'selective-access',
+  'get',
+  'set',
+  'action',
+];
+
+/** What a server offers: the LN services. */
+export const SERVER_CONFORMANCE = conformanceFromNames(LN_SERVICES);
+
+/** What the client proposes: the LN services, and it takes pushed notifications. */
+export const CLIENT_CONFORMANCE = conformanceFromNames([...LN_SERVICES, 'data-notification', 'event-notification']);

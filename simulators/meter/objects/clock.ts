@@ -18,7 +18,7 @@ import { DayOfMonthSpecial } from '../../../shared/dlms/datetime.js';
 import { Obis } from '../../../shared/dlms/obis.js';
 import type { MeterEnv } from '../env.js';
 import { EventCode } from '../events.js';
-import { ACTION_OK, type ActionReply, type CosemObject, actionFail, fail, ok } from './object.js';
+import { ACTION_OK, type ActionReply, type CosemObject, actionFail, ok } from './object.js';
 import { bool, dateTimeOctets, enumValue, instantOf, integer, integerOf, long, unsigned } from './values.js';
 
 const QUARTER_MS = 15 * 60_000;
