@@ -1,12 +1,16 @@
 // The uplink/downlink contract between a DCU and the cloud (ARCHITECTURE.md "Uplink
 // contract"): topics, and the versioned messages that travel as CBOR. Everything essential
 // is in the payload, so the protocol works the same on MQTT 3.1.1 and MQTT 5.
-// The codec (CBOR, column-wise readings) is in codec.ts; signatures in signing.ts; sealed
-// key transfer in sealed.ts.
+// The codec is codec.ts (readings column-wise in columns.ts, the safe CBOR layer in cbor.ts,
+// its one error type in errors.ts); signatures in signing.ts; sealed key transfer in sealed.ts.
 
 export const SYNC_VERSION = 1;
 
-export type Stream = 'readings' | 'events';
+/** Most readings (or events) in one batch; decoders refuse more ('too-large'). */
+export const MAX_BATCH_ITEMS = 100_000;
+
+export const STREAMS = ['readings', 'events'] as const;
+export type Stream = (typeof STREAMS)[number];
 
 export const Topics = {
   readings: (dcu: string) => `dcu/${dcu}/up/readings`,
@@ -19,6 +23,24 @@ export const Topics = {
   allUplink: 'dcu/+/up/#',
   sharedUplink: '$share/cloud/dcu/+/up/#',
 } as const;
+
+export type TopicName = 'readings' | 'events' | 'status' | 'results' | 'commands' | 'acks';
+const TOPIC_NAMES: Record<string, TopicName | undefined> = {
+  'up/readings': 'readings', 'up/events': 'events', 'up/status': 'status', 'up/results': 'results',
+  'down/commands': 'commands', 'down/acks': 'acks',
+};
+
+/**
+ * The DCU and message name of a topic (a `$share/group/` prefix is ignored), or null when it
+ * is not one of ours. A consumer compares `dcu` with the payload's: the topic is what the
+ * broker's ACL checked, the payload is what the DCU wrote.
+ */
+export function parseTopic(topic: string): { dcu: string; name: TopicName } | null {
+  const t = topic.startsWith('$share/') ? topic.split('/').slice(2).join('/') : topic;
+  const m = /^dcu\/([^/+#]+)\/((?:up|down)\/[a-z]+)$/.exec(t);
+  const name = m === null ? undefined : TOPIC_NAMES[m[2]];
+  return m === null || name === undefined ? null : { dcu: m[1], name };
+}
 
 /** One reading as it travels (ARCHITECTURE.md "Values that cross layers"). */
 export interface SyncReading {
@@ -91,7 +113,8 @@ export interface AckMessage {
   resend?: [number, number][];
 }
 
-export type CommandKind = 'relay' | 'clock-sync' | 'read' | 'config' | 'meter-keys';
+export const COMMAND_KINDS = ['relay', 'clock-sync', 'read', 'config', 'meter-keys'] as const;
+export type CommandKind = (typeof COMMAND_KINDS)[number];
 
 /** A command before signing. */
 export interface CommandBody {
@@ -110,7 +133,7 @@ export interface CommandBody {
   params: Record<string, unknown>;
 }
 
-/** A signed command: Ed25519 over the CBOR encoding of `body`. */
+/** A signed command: Ed25519 over the deterministic CBOR encoding of `body` (codec.ts encodeCommandBody). */
 export interface SignedCommand {
   body: CommandBody;
   /** Which cloud signing key (the DCU may trust several during a key rollover). */
