@@ -62,6 +62,51 @@ const TimeSync = z.object({
   cron: z.string().default('15 */6 * * *'),
 });
 
+/** The MQTT uplink to the cloud (dcu/uplink). Without this section the DCU keeps everything local. */
+const Uplink = z.object({
+  /** Broker: mqtts://host:8883 on a deployment; mqtt:// only with `development`. */
+  url: z.string().regex(/^(mqtts?|wss?):\/\/[^\s]+$/, 'expected mqtts://host:port (or mqtt:// in development mode)'),
+  /** The identity in topics and the MQTT client id; default: the top-level dcuId. */
+  dcuId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only (it goes into MQTT topics)').optional(),
+  /** The DCU identity bundle (PEM files): the CA that signed the broker's certificate (pinned: no other CA is trusted), the client certificate and its key. */
+  tls: z.object({ ca: z.string().min(1).optional(), cert: z.string().min(1).optional(), key: z.string().min(1).optional() }).default({}),
+  /** Cloud command-signing keys, keyId → Ed25519 public key (32 bytes hex). Several during a key rollover. */
+  trustedKeys: z.record(z.string().min(1), hex(32)).default({}),
+  /** Rows per batch (readings or events). */
+  batchSize: z.number().int().min(1).max(10_000).default(1000),
+  /** Batches per stream published and not yet acknowledged by the cloud. */
+  maxInFlight: z.number().int().min(1).max(64).default(8),
+  /** Publish rate cap for everything in the outbox (a backlog after an outage drains at this rate), batches/s. */
+  maxBatchesPerSecond: z.number().min(0.01).max(10_000).default(10),
+  /** Without an acknowledgement for this long the unacknowledged batches go out again (doubling up to 10 min), s. */
+  ackTimeoutS: z.number().min(1).max(3600).default(30),
+  /** How often the buffer is looked at for new rows (notify() also triggers a look), ms. */
+  pollMs: z.number().int().min(10).max(600_000).default(1000),
+  /** MQTT protocol: 'auto' tries 5 and falls back to 3.1.1 (4) when the broker refuses it. */
+  protocolVersion: z.union([z.literal('auto'), z.literal(5), z.literal(4)]).default('auto'),
+  keepaliveS: z.number().int().min(5).max(3600).default(30),
+  /** MQTT 5: how long the broker keeps the session (subscriptions, queued commands) while the DCU is away, s. */
+  sessionExpiryS: z.number().int().min(0).max(0xffff_fffe).default(7 * 86_400),
+  /** MQTT 5: how long the broker may hold an uplink message for a cloud that is away, s (the outbox resends anyway). */
+  messageExpiryS: z.number().int().min(1).max(0xffff_fffe).default(86_400),
+  /** Reconnect delays: from min, doubling (with jitter) to max, ms. */
+  reconnectMinMs: z.number().int().min(10).max(600_000).default(1000),
+  reconnectMaxMs: z.number().int().min(10).max(3_600_000).default(60_000),
+  connectTimeoutMs: z.number().int().min(100).max(300_000).default(30_000),
+  /** Allows mqtt:// and a connection without the identity bundle — for test brokers only, never on a deployment. */
+  development: z.boolean().default(false),
+}).superRefine((u, ctx) => {
+  if (u.development) return;
+  if (!/^(mqtts|wss):/.test(u.url)) ctx.addIssue({ code: 'custom', path: ['url'], message: `a plain connection (${u.url.split(':')[0]}://) needs "development": true; a deployment uses mqtts://` });
+  for (const k of ['ca', 'cert', 'key'] as const) {
+    if (!u.tls[k]) ctx.addIssue({ code: 'custom', path: ['tls', k], message: `required: the DCU identity bundle (${k === 'ca' ? 'the CA certificate that signed the broker' : k === 'cert' ? 'the client certificate' : 'the client key'}, PEM file); "development": true connects without one` });
+  }
+  if (u.reconnectMinMs > u.reconnectMaxMs) ctx.addIssue({ code: 'custom', path: ['reconnectMinMs'], message: 'must not be above reconnectMaxMs' });
+});
+
+export type UplinkConfig = z.infer<typeof Uplink>;
+export const UplinkConfigSchema = Uplink;
+
 export const DcuConfigSchema = z.object({
   dcuId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only (it goes into MQTT topics)'),
   /** The SQLite database file (directory, buffer, schedule). */
@@ -91,6 +136,7 @@ export const DcuConfigSchema = z.object({
    * false: the DCU then waits for timedatectl/chrony to report synchronisation.
    */
   assumeClockSynchronised: z.boolean().default(false),
+  uplink: Uplink.optional(),
 }).superRefine((c, ctx) => {
   c.buses.forEach((b, i) => {
     for (const key of ['profile', 'controlProfile'] as const) {

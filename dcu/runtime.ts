@@ -4,7 +4,8 @@
 import pino, { type Logger } from 'pino';
 import { type GatewayClock, SystemClock } from './clock/gateway-clock.js';
 import type { DcuConfig } from './config.js';
-import { commandInFlight, failInterruptedCommands } from './commands/index.js';
+import { commandInFlight, failInterruptedCommands, submitCommand } from './commands/index.js';
+import { Uplink, loadIdentity } from './uplink/index.js';
 import { discoverBus } from './discovery/rs485.js';
 import { Bus } from './links/bus.js';
 import { SerialChannel } from './links/channel.js';
@@ -23,6 +24,7 @@ export class DcuRuntime {
   readonly scheduler: Scheduler;
   readonly access: MeterAccess;
   private housekeeping: NodeJS.Timeout | null = null;
+  uplink: Uplink | null = null;
 
   private constructor(
     readonly config: DcuConfig,
@@ -39,6 +41,8 @@ export class DcuRuntime {
     const log = options.log ?? pino({ level: config.log.level, base: { dcu: config.dcuId } });
     const store = DcuStore.open(config.database);
     const buses = new Map<string, { bus: Bus; config: BusConfig }>();
+    // A missing or unusable identity stops the start before any port is opened.
+    if (config.uplink) loadIdentity(config.uplink);
     try {
       if (store.schedule.list().length === 0) for (const task of defaultSchedule(config)) store.schedule.put(task);
       const interrupted = failInterruptedCommands(store);
@@ -85,6 +89,16 @@ export class DcuRuntime {
 
   start(): void {
     this.scheduler.start();
+    if (this.config.uplink) {
+      this.uplink = Uplink.start({
+        store: this.store,
+        config: this.config.uplink,
+        dcuId: this.config.dcuId,
+        execute: (request) =>
+          submitCommand(request, { store: this.store, access: this.access, clock: this.clock, timeSync: this.config.timeSync, resolveMeter: (s) => this.resolveMeter(s), log: this.log.child({ component: 'commands' }) }),
+        log: this.log.child({ component: 'uplink' }),
+      });
+    }
     // A gateway that knows no meter yet (first start after installation) looks for them now.
     if (this.store.meters.list().length === 0 && this.buses.size > 0) void this.scheduler.fire('discovery');
     this.housekeeping = setInterval(() => this.enforceRetention(), 3_600_000);
@@ -113,6 +127,7 @@ export class DcuRuntime {
     // Commands already sent to a meter finish their exchange and record their outcome.
     const running = this.store.commands.list({ status: 'running', limit: 1000 }).map((c) => commandInFlight(this.store, c.id));
     await Promise.allSettled(running);
+    await this.uplink?.stop();
     for (const { bus } of this.buses.values()) await bus.exclusive(() => bus.channel.close(), 100);
     this.store.flush();
     this.store.close();

@@ -4,6 +4,8 @@
 // several of them: a collected chunk stored with its mark in one transaction, reaction to a
 // full database, and caller-defined transactions.
 import type { Obis } from '../../shared/dlms/obis.js';
+import { UplinkBatches } from './batches.js';
+import { CloudCommands } from './cloud-commands.js';
 import { CommandJournal } from './commands.js';
 import { ConfigStore } from './config.js';
 import { RowCounts } from './counts.js';
@@ -22,6 +24,8 @@ export { StoreError, type StoreErrorKind } from './errors.js';
 export { APPLICATION_ID, MIGRATIONS, schemaVersion } from './migrations.js';
 export { READING_SOURCES, packObis, unpackObis } from './codec.js';
 export type { DataClass } from './counts.js';
+export type * from './batches.js';
+export type * from './cloud-commands.js';
 export type * from './commands.js';
 export type * from './config.js';
 export type * from './events.js';
@@ -72,6 +76,10 @@ export class DcuStore {
   readonly commands: CommandJournal;
   readonly config: ConfigStore;
   readonly outbox: Outbox;
+  /** Uplink batch numbering (dcu/uplink). */
+  readonly batches: UplinkBatches;
+  /** Commands from the cloud: sequence, redelivery digest, result until published (dcu/uplink). */
+  readonly cloudCommands: CloudCommands;
   readonly retention: Retention;
   readonly counts: RowCounts;
   readonly clock: () => number;
@@ -87,6 +95,8 @@ export class DcuStore {
     this.counts = new RowCounts(db);
     this.events = new EventLog(db, this.counts, clock);
     this.outbox = new Outbox(db, clock);
+    this.batches = new UplinkBatches(db, this.outbox, clock);
+    this.cloudCommands = new CloudCommands(db, clock);
     this.meters = new MeterDirectory(db, this.events, clock);
     this.schedule = new Schedule(db, this.counts, clock);
     this.readings = new ReadingBuffer(db, this.counts, this.outbox);

@@ -169,6 +169,46 @@ SELECT r.seq, r.ts, strftime('%Y-%m-%dT%H:%M:%fZ', r.ts / 1000.0, 'unixepoch') A
 FROM readings r JOIN meters m ON m.id = r.meter;
 `;
 
+const V2 = `
+-- Uplink batches (dcu/uplink): each batch of a stream gets the next sequence number, and the
+-- run of rows it carries is stored (and flushed) before it is published, so a batch is sent
+-- again after a restart under the same number with the same rows. Rows are numbered by
+-- readings.seq / events.id; a batch is the contiguous run first_row…last_row. Batches up to
+-- the acknowledged number are deleted with the acknowledgement.
+CREATE TABLE uplink_batches (
+  stream     TEXT NOT NULL CHECK (stream IN ('readings', 'events')),
+  seq        INTEGER NOT NULL,
+  first_row  INTEGER NOT NULL,
+  last_row   INTEGER NOT NULL,
+  rows       INTEGER NOT NULL,              -- rows when the batch was made (retention may drop some later)
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (stream, seq)
+) WITHOUT ROWID;
+-- Per stream: the last batch number given out, the last one the cloud acknowledged, and the
+-- last row put into a batch (the next batch starts after it).
+ALTER TABLE outbox ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN acked_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN batched_upto INTEGER NOT NULL DEFAULT 0;
+UPDATE outbox SET batched_upto = delivered_upto;
+
+-- Commands from the cloud that passed signature and target checks: their per-DCU sequence
+-- (replay protection: a new command must be above the highest accepted), a digest of the signed
+-- message (a redelivery of the same command is not a new one), and the result message until
+-- the broker has taken it. What ran is in the command journal (commands) under the same id.
+CREATE TABLE cloud_commands (
+  id           TEXT PRIMARY KEY,
+  seq          INTEGER NOT NULL,
+  digest       TEXT NOT NULL,
+  kind         TEXT NOT NULL,
+  status       TEXT NOT NULL CHECK (status IN ('accepted', 'refused')),
+  result       TEXT CHECK (result IS NULL OR json_valid(result)),
+  received_at  INTEGER NOT NULL,
+  published_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX cloud_commands_seq ON cloud_commands (status, seq);
+CREATE INDEX cloud_commands_unpublished ON cloud_commands (received_at) WHERE published_at IS NULL;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -176,6 +216,13 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db) {
       db.exec(V1);
       db.pragma(`application_id = ${APPLICATION_ID}`);
+    },
+  },
+  {
+    version: 2,
+    name: 'uplink batches and cloud commands',
+    up(db) {
+      db.exec(V2);
     },
   },
 ];

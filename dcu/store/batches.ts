@@ -1,0 +1,174 @@
+// Uplink batches: the numbering the cloud acknowledges. Each stream (readings, events) hands
+// out batch numbers 1, 2, 3… that never repeat; a batch is a contiguous run of row numbers
+// (readings.seq / events.id), stored here before the batch is published, so that after a
+// restart an unacknowledged batch goes out again under the same number with the same rows.
+//
+// The cloud acknowledges the highest contiguous batch number it stored; that moves the
+// outbox's delivered mark to the batch's last row (one UPDATE) and deletes the batch ranges
+// up to it. Nothing else marks rows delivered — in particular not the broker's PUBACK.
+//
+// Retention may drop rows of an unacknowledged batch when a disk quota forces it (an event
+// says so); the batch then goes out with the rows that are left, under its own number.
+import type { Db, Statement } from './database.js';
+import { num } from './codec.js';
+import { StoreError } from './errors.js';
+import type { Outbox, Stream } from './outbox.js';
+
+export interface BatchRange {
+  stream: Stream;
+  /** The batch number (per stream, from 1). */
+  seq: number;
+  /** First and last row number of the run (inclusive). */
+  firstRow: number;
+  lastRow: number;
+  /** Rows in the run when the batch was made. */
+  rows: number;
+  createdAt: number;
+}
+
+/** Where a stream stands. */
+export interface BatchPosition {
+  /** The last batch number given out (0: none yet). */
+  lastSeq: number;
+  /** The last batch number the cloud acknowledged (0: none yet). */
+  ackedSeq: number;
+  /** The last row put into a batch: the next batch starts after it. */
+  batchedUpTo: number;
+}
+
+export interface NewBatch {
+  firstRow: number;
+  lastRow: number;
+  rows: number;
+}
+
+export interface BatchAck {
+  /** The acknowledged batch number after this acknowledgement. */
+  ackedSeq: number;
+  /** False for a stale or repeated acknowledgement (nothing changed). */
+  advanced: boolean;
+  /** The outbox's delivered mark (row number) after it. */
+  deliveredUpTo: number;
+}
+
+interface Row {
+  stream: Stream;
+  seq: number;
+  first_row: number;
+  last_row: number;
+  rows: number;
+  created_at: number;
+}
+
+const fromRow = (r: Row): BatchRange => ({
+  stream: r.stream,
+  seq: num(r.seq),
+  firstRow: num(r.first_row),
+  lastRow: num(r.last_row),
+  rows: num(r.rows),
+  createdAt: num(r.created_at),
+});
+
+const COUNT_AFTER: Record<Stream, string> = {
+  readings: 'SELECT count(*) FROM readings WHERE seq > ?',
+  events: 'SELECT count(*) FROM events WHERE id > ?',
+};
+
+export class UplinkBatches {
+  private readonly positionStmt: Statement;
+  private readonly getStmt: Statement;
+  private readonly pendingStmt: Statement;
+  private readonly insertStmt: Statement;
+  private readonly advanceStmt: Statement;
+  private readonly ackStmt: Statement;
+  private readonly pruneStmt: Statement;
+  private readonly countStmts: Record<Stream, Statement>;
+  private readonly tx: <T>(fn: () => T) => T;
+
+  constructor(
+    db: Db,
+    private readonly outbox: Outbox,
+    private readonly clock: () => number,
+  ) {
+    this.positionStmt = db.prepare('SELECT last_seq, acked_seq, batched_upto FROM outbox WHERE stream = ?');
+    this.getStmt = db.prepare('SELECT * FROM uplink_batches WHERE stream = ? AND seq = ?');
+    this.pendingStmt = db.prepare('SELECT * FROM uplink_batches WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?');
+    this.insertStmt = db.prepare('INSERT INTO uplink_batches (stream, seq, first_row, last_row, rows, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.advanceStmt = db.prepare('UPDATE outbox SET last_seq = ?, batched_upto = ? WHERE stream = ?');
+    this.ackStmt = db.prepare('UPDATE outbox SET acked_seq = ? WHERE stream = ?');
+    this.pruneStmt = db.prepare('DELETE FROM uplink_batches WHERE stream = ? AND seq <= ?');
+    this.countStmts = { readings: db.prepare(COUNT_AFTER.readings).pluck(), events: db.prepare(COUNT_AFTER.events).pluck() };
+    this.tx = <T>(fn: () => T): T => db.transaction(fn).immediate();
+  }
+
+  position(stream: Stream): BatchPosition {
+    const r = this.positionStmt.get(stream) as { last_seq: number; acked_seq: number; batched_upto: number } | undefined;
+    if (r === undefined) throw new StoreError(`no outbox stream ${JSON.stringify(stream)}`, 'invalid');
+    return { lastSeq: num(r.last_seq), ackedSeq: num(r.acked_seq), batchedUpTo: num(r.batched_upto) };
+  }
+
+  /** The range of a batch not yet acknowledged (undefined for an acknowledged or unknown number). */
+  get(stream: Stream, seq: number): BatchRange | undefined {
+    const r = this.getStmt.get(stream, seq) as Row | undefined;
+    return r === undefined ? undefined : fromRow(r);
+  }
+
+  /** Unacknowledged batches after `afterSeq`, oldest first. */
+  pending(stream: Stream, afterSeq = this.position(stream).ackedSeq, limit = 1000): BatchRange[] {
+    return (this.pendingStmt.all(stream, afterSeq, limit) as Row[]).map(fromRow);
+  }
+
+  /** Rows not yet put into any batch. */
+  unbatchedRows(stream: Stream): number {
+    return this.countStmts[stream].get(this.position(stream).batchedUpTo) as number;
+  }
+
+  /**
+   * Gives the next batch numbers to these runs of rows (in order, each after the previous and
+   * after every run already batched), in one transaction. Call the store's flush() before
+   * publishing any of them, so that a power cut cannot give a number to other rows.
+   */
+  assign(stream: Stream, runs: readonly NewBatch[], now: number = this.clock()): BatchRange[] {
+    return this.tx(() => {
+      let { lastSeq, batchedUpTo } = this.position(stream);
+      const out: BatchRange[] = [];
+      for (const run of runs) {
+        if (!Number.isSafeInteger(run.firstRow) || !Number.isSafeInteger(run.lastRow) || run.firstRow > run.lastRow || run.rows < 1) {
+          throw new StoreError(`batch rows ${run.firstRow}…${run.lastRow} (${run.rows}) are not a run of rows`, 'invalid');
+        }
+        if (run.firstRow <= batchedUpTo) {
+          throw new StoreError(`batch rows ${run.firstRow}…${run.lastRow} of ${stream} overlap rows already batched (up to ${batchedUpTo})`, 'invalid');
+        }
+        lastSeq++;
+        batchedUpTo = run.lastRow;
+        this.insertStmt.run(stream, lastSeq, run.firstRow, run.lastRow, run.rows, now);
+        out.push({ stream, seq: lastSeq, firstRow: run.firstRow, lastRow: run.lastRow, rows: run.rows, createdAt: now });
+      }
+      this.advanceStmt.run(lastSeq, batchedUpTo, stream);
+      return out;
+    });
+  }
+
+  /**
+   * The cloud stored every batch up to `upTo`: the outbox's delivered mark moves to that
+   * batch's last row and the ranges up to it are dropped, in one transaction. A stale or
+   * repeated acknowledgement changes nothing; one above the last number given out is refused
+   * (StoreError 'invalid'): it would mark rows delivered that were never sent.
+   */
+  acknowledge(stream: Stream, upTo: number, now: number = this.clock()): BatchAck {
+    if (!Number.isSafeInteger(upTo) || upTo < 0) throw new StoreError(`acknowledgement must be a batch number, got ${upTo}`, 'invalid');
+    return this.tx(() => {
+      const { lastSeq, ackedSeq } = this.position(stream);
+      if (upTo <= ackedSeq) return { ackedSeq, advanced: false, deliveredUpTo: this.outbox.deliveredUpTo(stream) };
+      if (upTo > lastSeq) {
+        throw new StoreError(`acknowledgement of ${stream} batches up to ${upTo}, but only ${lastSeq} were ever numbered`, 'invalid');
+      }
+      const batch = this.get(stream, upTo);
+      if (batch === undefined) throw new StoreError(`batch ${upTo} of ${stream} is not in the store`, 'corrupt');
+      const deliveredUpTo = this.outbox.acknowledge(stream, batch.lastRow, now);
+      this.ackStmt.run(upTo, stream);
+      this.pruneStmt.run(stream, upTo);
+      return { ackedSeq: upTo, advanced: true, deliveredUpTo };
+    });
+  }
+}
