@@ -51,18 +51,24 @@ async function waitForPort(port: number, ms: number): Promise<void> {
   }
 }
 
-/** Starts Mosquitto with mutual TLS on a free port; `tls: false` gives a plain listener. */
-export async function startMosquitto(ca: CertificateAuthority, options: { tls?: boolean; port?: number } = {}): Promise<TestBroker> {
+/**
+ * Starts Mosquitto with mutual TLS on a free port; `tls: false` gives a plain, anonymous
+ * listener (then `ca` may be null).
+ */
+export async function startMosquitto(ca: CertificateAuthority | null, options: { tls?: boolean; port?: number } = {}): Promise<TestBroker> {
   const binary = mosquittoBinary();
+  const tls = options.tls ?? true;
+  if (tls && ca === null) throw new Error('startMosquitto: a TLS listener needs the CA');
   const dir = mkdtempSync(join(tmpdir(), 'mosquitto-'));
   // Started as root, Mosquitto drops to its own user: it must be able to read this folder.
   chmodSync(dir, 0o777);
   const port = options.port ?? (await freePort());
-  const tls = options.tls ?? true;
-  const server: Pem = await issueServerCertificate(ca, ['localhost', '127.0.0.1']);
-  writeFileSync(join(dir, 'ca.pem'), ca.cert);
-  writeFileSync(join(dir, 'broker.pem'), server.cert);
-  writeFileSync(join(dir, 'broker.key'), server.key, { mode: 0o644 });
+  if (tls && ca !== null) {
+    const server: Pem = await issueServerCertificate(ca, ['localhost', '127.0.0.1']);
+    writeFileSync(join(dir, 'ca.pem'), ca.cert);
+    writeFileSync(join(dir, 'broker.pem'), server.cert);
+    writeFileSync(join(dir, 'broker.key'), server.key, { mode: 0o644 });
+  }
   copyFileSync(new URL('../../deploy/mosquitto/acl', import.meta.url), join(dir, 'acl'));
   const conf = [
     'per_listener_settings false',

@@ -1,0 +1,81 @@
+// What the cloud does with one uplink message, without MQTT: check the topic, decode, check
+// that the topic's DCU (what the broker's ACL vouched for) is the payload's, store, and say
+// what to answer. A batch is acknowledged only after its transaction committed; anything
+// refused is never acknowledged (a DCU keeps it in its outbox and the operator sees the log).
+import { decodeUplink } from '../../shared/sync/codec.js';
+import { SyncError } from '../../shared/sync/errors.js';
+import { Topics, parseTopic, type AckMessage, type TopicName, type UplinkMessage } from '../../shared/sync/messages.js';
+import { CloudStoreError, type CloudStore } from '../store/index.js';
+
+export type DropReason =
+  /** Not an uplink topic of ours (dcu/{id}/up/{readings|events|status|results}). */
+  | 'not-ours'
+  /** The payload is not a sync message (SyncError from the codec). */
+  | 'malformed'
+  /** The payload's DCU or kind is not the topic's. */
+  | 'mismatch'
+  /** Decoded, but the store refuses it (CloudStoreError 'invalid'). */
+  | 'invalid';
+
+export type IngestOutcome =
+  /** A batch was stored (or was a replay): publish `ack` on `topic`. */
+  | { kind: 'ack'; dcu: string; topic: string; ack: AckMessage; duplicate: boolean; inserted: number }
+  /** A status or result was recorded; nothing to answer. */
+  | { kind: 'recorded'; dcu: string; message: 'status' | 'result' }
+  /** Refused: log it, answer nothing. */
+  | { kind: 'dropped'; reason: DropReason; error: string; dcu?: string }
+  /** The store failed (unreachable, disk full…): answer nothing; the DCU sends again. */
+  | { kind: 'failed'; dcu: string; error: string };
+
+const EXPECTED: Partial<Record<TopicName, UplinkMessage['kind']>> = {
+  readings: 'readings',
+  events: 'events',
+  status: 'status',
+  results: 'result',
+};
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function handleUplink(store: CloudStore, topic: string, payload: Uint8Array, receivedAt: number): Promise<IngestOutcome> {
+  const parsed = parseTopic(topic);
+  const expected = parsed === null ? undefined : EXPECTED[parsed.name];
+  if (parsed === null || expected === undefined) {
+    return { kind: 'dropped', reason: 'not-ours', error: `not an uplink topic: ${topic}` };
+  }
+  let message: UplinkMessage;
+  try {
+    message = decodeUplink(payload);
+  } catch (error) {
+    if (!(error instanceof SyncError)) throw error;
+    return { kind: 'dropped', reason: 'malformed', error: error.message, dcu: parsed.dcu };
+  }
+  if (message.dcu !== parsed.dcu) {
+    return { kind: 'dropped', reason: 'mismatch', error: `payload is from DCU ${JSON.stringify(message.dcu)}, topic from ${JSON.stringify(parsed.dcu)}`, dcu: parsed.dcu };
+  }
+  if (message.kind !== expected) {
+    return { kind: 'dropped', reason: 'mismatch', error: `a ${message.kind} message on the ${parsed.name} topic`, dcu: parsed.dcu };
+  }
+  const dcu = parsed.dcu;
+  try {
+    switch (message.kind) {
+      case 'readings':
+      case 'events': {
+        const outcome = await store.storeBatch(message, receivedAt);
+        const ack: AckMessage = { v: 1, kind: 'ack', dcu, stream: outcome.stream, upTo: outcome.upTo };
+        if (outcome.missing.length > 0) ack.resend = outcome.missing;
+        return { kind: 'ack', dcu, topic: Topics.acks(dcu), ack, duplicate: outcome.duplicate, inserted: outcome.inserted };
+      }
+      case 'status':
+        await store.recordStatus(message, receivedAt);
+        return { kind: 'recorded', dcu, message: 'status' };
+      case 'result':
+        await store.recordResult(message, receivedAt);
+        return { kind: 'recorded', dcu, message: 'result' };
+    }
+  } catch (error) {
+    if (error instanceof CloudStoreError && error.kind === 'invalid') return { kind: 'dropped', reason: 'invalid', error: error.message, dcu };
+    return { kind: 'failed', dcu, error: errorText(error) };
+  }
+}

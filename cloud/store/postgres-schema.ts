@@ -1,0 +1,127 @@
+// The PostgreSQL cloud database: the connection pool (BIGINT parsed to numbers, optional
+// schema via search_path) and the schema as migrations in code — the same tables and columns
+// as sqlite-schema.ts. Migrations run under an advisory lock, so several cloud instances may
+// start at once; table cloud_schema holds the version.
+import pg from 'pg';
+import { CloudStoreError } from './errors.js';
+
+const MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE dcus (
+  id          TEXT COLLATE "C" PRIMARY KEY,
+  first_seen  BIGINT NOT NULL,
+  last_seen   BIGINT NOT NULL,
+  status      TEXT CHECK (status IN ('online', 'offline')),
+  status_at   BIGINT,
+  last_status TEXT
+);
+CREATE TABLE streams (
+  dcu    TEXT COLLATE "C" NOT NULL,
+  stream TEXT NOT NULL CHECK (stream IN ('readings', 'events')),
+  up_to  BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (dcu, stream)
+);
+CREATE TABLE pending_batches (
+  dcu         TEXT COLLATE "C" NOT NULL,
+  stream      TEXT NOT NULL,
+  seq         BIGINT NOT NULL,
+  received_at BIGINT NOT NULL,
+  PRIMARY KEY (dcu, stream, seq)
+);
+CREATE TABLE readings (
+  dcu         TEXT COLLATE "C" NOT NULL,
+  meter       TEXT COLLATE "C" NOT NULL,
+  obis        TEXT COLLATE "C" NOT NULL,
+  attribute   INTEGER NOT NULL,
+  ts          BIGINT NOT NULL,
+  value_kind  SMALLINT NOT NULL,
+  value_num   DOUBLE PRECISION,
+  value_text  TEXT,
+  unit        INTEGER,
+  scaler      INTEGER,
+  status      BIGINT NOT NULL,
+  source      TEXT NOT NULL,
+  seq         BIGINT NOT NULL,
+  received_at BIGINT NOT NULL,
+  PRIMARY KEY (dcu, meter, obis, attribute, ts)
+);
+CREATE TABLE events (
+  dcu         TEXT COLLATE "C" NOT NULL,
+  id          BIGINT NOT NULL,
+  ts          BIGINT NOT NULL,
+  meter       TEXT,
+  kind        TEXT NOT NULL,
+  severity    TEXT NOT NULL,
+  details     TEXT NOT NULL,
+  seq         BIGINT NOT NULL,
+  received_at BIGINT NOT NULL,
+  PRIMARY KEY (dcu, id)
+);
+CREATE TABLE command_results (
+  dcu         TEXT COLLATE "C" NOT NULL,
+  id          TEXT COLLATE "C" NOT NULL,
+  status      TEXT NOT NULL CHECK (status IN ('done', 'failed', 'refused')),
+  at          BIGINT NOT NULL,
+  outcome     TEXT NOT NULL,
+  received_at BIGINT NOT NULL,
+  PRIMARY KEY (dcu, id)
+);`,
+  },
+];
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+const INT8 = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+export function checkSchemaName(schema: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new CloudStoreError(`schema name ${JSON.stringify(schema)}: use lower-case letters, digits and _`, 'invalid');
+  return schema;
+}
+
+export interface PoolOptions {
+  connectionString: string;
+  /** Tables live in this schema (created if missing); default: the server's search_path. */
+  schema?: string;
+  max?: number;
+}
+
+export function createPool(options: PoolOptions): pg.Pool {
+  return new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 8,
+    types,
+    ...(options.schema !== undefined ? { options: `-c search_path=${checkSchemaName(options.schema)}` } : {}),
+  });
+}
+
+/** Creates the schema if asked, then applies the migrations not yet applied. */
+export async function migratePostgres(pool: pg.Pool, schema?: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('metering-cloud-store'))`);
+    if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${checkSchemaName(schema)}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS cloud_schema (version INTEGER NOT NULL)`);
+    const { rows } = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM cloud_schema`);
+    const version = rows[0]?.version ?? 0;
+    if (version > SCHEMA_VERSION) {
+      throw new CloudStoreError(`database has cloud schema version ${version}, newer than this software (${SCHEMA_VERSION}); nothing was changed`, 'newer-schema');
+    }
+    for (const m of MIGRATIONS) {
+      if (m.version <= version) continue;
+      await client.query(m.sql);
+      await client.query(`INSERT INTO cloud_schema (version) VALUES ($1)`, [m.version]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
