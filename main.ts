@@ -1,10 +1,15 @@
 // `npm start`: the most complete system that exists so far, on its embedded defaults —
-// a feeder of simulated DLMS meters on an RS485 bus (a socat pty pair at 38400 baud), and
-// the DCU runtime discovering them, collecting profiles, billing, events and registers,
-// keeping their clocks, and serving its local API. Ctrl-C stops everything cleanly.
+// a feeder of simulated DLMS meters on an RS485 bus (a socat pty pair at 38400 baud); the
+// DCU runtime discovering them, collecting profiles, billing, events and registers, keeping
+// their clocks, serving its local API; and the cloud (embedded MQTT broker, SQLite) taking
+// the DCU's readings exactly once and sending it signed commands. Ctrl-C stops everything.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
+import { buildCloudApi } from './cloud/api/server.js';
+import { CommandService } from './cloud/commands/service.js';
+import { loadOrCreateCloudKeys } from './cloud/provisioning/cloud-keys.js';
+import { startCloud } from './cloud/service.js';
 import { startApi } from './dcu/api/server.js';
 import { parseConfig } from './dcu/config.js';
 import { DcuRuntime } from './dcu/runtime.js';
@@ -21,6 +26,12 @@ async function main(): Promise<void> {
   const feeder = await openPtyBus({ count: METERS, baud: BAUD, firstAddress: 17, startOfLife: Date.UTC(2026, 0, 1), stateDir: join(dataDir, 'meters') }).catch((e: Error) => {
     throw new Error(`${e.message}\nnpm start needs socat for the simulated RS485 bus: apt-get install socat`);
   });
+  const keys = await loadOrCreateCloudKeys(join(dataDir, 'keys'));
+  const cloud = await startCloud({ store: { sqliteFile: join(dataDir, 'cloud.db') }, log: log.child({ service: 'cloud' }) });
+  const commands = await CommandService.connect({ keys, url: cloud.mqttUrl, store: cloud.store });
+  const cloudApi = buildCloudApi({ store: cloud.store, commands });
+  await cloudApi.listen({ host: '127.0.0.1', port: Number(process.env.CLOUD_API_PORT ?? 8090) });
+  console.log(`cloud: embedded MQTT broker ${cloud.mqttUrl}, API on http://127.0.0.1:${(cloudApi.server.address() as { port: number }).port} (GET /dcus, POST /commands)`);
   const config = parseConfig({
     dcuId: 'dcu-demo',
     database: join(dataDir, 'dcu.db'),
@@ -35,18 +46,24 @@ async function main(): Promise<void> {
     backfillDays: 1,
     assumeClockSynchronised: true,
     api: { host: '127.0.0.1', port: Number(process.env.DCU_API_PORT ?? 8080) },
+    // Development mode: plain MQTT to the embedded broker on this machine. A gateway uses the
+    // identity bundle from `cloud/provision.ts` and mqtts://.
+    uplink: { url: cloud.mqttUrl, development: true, trustedKeys: { [keys.signing.keyId]: Buffer.from(keys.signing.publicKey).toString('hex') } },
   });
   const runtime = await DcuRuntime.open(config, { log });
   const api = await startApi({ runtime });
   console.log(`DCU local API on http://127.0.0.1:${api.port} (GET /meters, POST /commands)`);
 
+  // Discovery, then one round of every task at once instead of waiting for the schedule;
+  // the uplink then carries the readings to the cloud.
+  await runtime.discover();
+  runtime.start();
   const cycle = async () => {
-    await runtime.discover();
     for (const task of ['load-profile', 'daily-billing', 'event-log', 'registers', 'clock-sync']) await runtime.scheduler.fire(task);
-    report(runtime);
+    for (let i = 0; i < 100 && runtime.store.readings.undeliveredCount() > 0; i++) await new Promise((r) => setTimeout(r, 200));
+    await report(runtime, cloud);
   };
   await cycle();
-  runtime.start();
   const timer = setInterval(() => void cycle(), 5 * 60_000);
   console.log('running; the schedule takes over (hourly profiles, nightly discovery); a summary every 5 minutes. Ctrl-C to stop.');
 
@@ -58,12 +75,16 @@ async function main(): Promise<void> {
   console.log('stopping…');
   await api.close();
   await runtime.close();
+  await cloudApi.close();
+  await commands.close();
+  await cloud.close();
   await feeder.close();
 }
 
-function report(runtime: DcuRuntime): void {
+async function report(runtime: DcuRuntime, cloud: Awaited<ReturnType<typeof startCloud>>): Promise<void> {
   const meters = runtime.store.meters.list();
-  console.log(`\n${meters.length} meter(s) in the directory, ${runtime.store.readings.count()} reading(s) in the buffer`);
+  const inCloud = await cloud.store.countReadings({ dcu: runtime.config.dcuId });
+  console.log(`\n${meters.length} meter(s) in the directory, ${runtime.store.readings.count()} reading(s) in the DCU buffer (${runtime.store.readings.undeliveredCount()} not yet acknowledged), ${inCloud} in the cloud`);
   for (const m of meters) {
     const latest = runtime.store.readings.range({ from: Date.now() - 86_400_000, to: Date.now(), meter: m.id, obis: '1.0.1.8.0.255', attribute: 2 }).at(-1);
     const value = latest ? `${latest.value} Wh at ${new Date(latest.ts).toISOString()}` : 'no reading yet';

@@ -3,8 +3,14 @@
 //   CLOUD_MQTT_PORT port of the embedded broker (default 0: a free one, logged), CLOUD_MQTT_HOST (127.0.0.1)
 //   DATABASE_URL    PostgreSQL store (DATABASE_SCHEMA for a schema); unset: SQLite in CLOUD_DB (./data/cloud.db)
 //   INGEST_CLIENT_ID fixed MQTT client id = persistent session; LOG_LEVEL (info)
+//   CLOUD_KEYS      folder of the cloud's CA and signing keys (./data/keys, created on first use)
+//   CLOUD_API_PORT  HTTP API for commands and DCUs (8090), CLOUD_API_HOST (127.0.0.1)
 // Logs are JSON (pino) on stdout. SIGTERM/SIGINT: finish the message in hand, close, exit 0.
+import { join } from 'node:path';
 import pino from 'pino';
+import { buildCloudApi } from './api/server.js';
+import { CommandService } from './commands/service.js';
+import { loadOrCreateCloudKeys } from './provisioning/cloud-keys.js';
 import { startCloud } from './service.js';
 import { DEFAULT_SQLITE_FILE, redact } from './store/index.js';
 
@@ -23,8 +29,13 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
     ingestClientId: env.INGEST_CLIENT_ID,
     log,
   });
+  const keys = await loadOrCreateCloudKeys(env.CLOUD_KEYS ?? join(process.cwd(), 'data', 'keys'));
+  const commands = await CommandService.connect({ keys, url: cloud.mqttUrl, store: cloud.store });
+  const api = buildCloudApi({ store: cloud.store, commands });
+  await api.listen({ host: env.CLOUD_API_HOST ?? '127.0.0.1', port: Number(env.CLOUD_API_PORT ?? 8090) });
   log.info(
     {
+      api: `http://${env.CLOUD_API_HOST ?? '127.0.0.1'}:${(api.server.address() as { port: number }).port}`,
       mqtt: cloud.mqttUrl,
       broker: cloud.broker ? 'embedded' : 'external',
       store: cloud.store.kind === 'postgres' ? `postgres ${redact(env.DATABASE_URL ?? '')}` : `sqlite ${env.CLOUD_DB ?? DEFAULT_SQLITE_FILE}`,
@@ -36,6 +47,8 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   log.info({ signal }, 'stopping');
+  await api.close();
+  await commands.close();
   await cloud.close();
   log.info('stopped');
   return 0;
