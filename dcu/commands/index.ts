@@ -1,14 +1,16 @@
-// Commands the DCU takes (relay, clock sync), whoever sends them: the request schema
+// Commands the DCU takes (relay, clock sync, on-demand read), whoever sends them: the request schema
 // (zod: every field checked, unknown fields refused, messages naming the field) and one
 // entry point that journals and starts a request.
 import { z } from 'zod';
 import { startClockSyncCommand } from './clock-sync.js';
 import type { Accepted, CommandDeps } from './journal.js';
+import { startReadCommand } from './read.js';
 import { startRelayCommand } from './relay.js';
 
 export { CommandConflictError, commandInFlight, failInterruptedCommands, type Accepted, type CommandDeps, type CommandLog, type ResolvedMeter } from './journal.js';
 export { runRelayCommand, startRelayCommand, readDisconnectControl, type RelayCommand, type RelayDeps, type RelayAction, type RelayResult, type DisconnectControlState } from './relay.js';
 export { runClockSyncCommand, startClockSyncCommand, type ClockSyncCommand } from './clock-sync.js';
+export { runReadCommand, startReadCommand, type ReadCommand } from './read.js';
 
 const CommandId = z.string().min(1, 'must not be empty').max(128, 'at most 128 characters').regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 const MeterSerial = z.string().min(1, 'must not be empty').max(64, 'at most 64 characters');
@@ -29,9 +31,16 @@ export const ClockSyncRequestSchema = z.strictObject({
   force: z.boolean().optional(),
 });
 
-export const COMMAND_KINDS = ['relay', 'clock-sync'] as const;
+export const ReadRequestSchema = z.strictObject({
+  id: CommandId,
+  kind: z.literal('read'),
+  meter: MeterSerial,
+  registers: z.array(z.string().regex(/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/, 'an OBIS code such as 1.0.1.8.0.255')).min(1).max(32).optional(),
+});
 
-export type CommandRequest = z.infer<typeof RelayRequestSchema> | z.infer<typeof ClockSyncRequestSchema>;
+export const COMMAND_KINDS = ['relay', 'clock-sync', 'read'] as const;
+
+export type CommandRequest = z.infer<typeof RelayRequestSchema> | z.infer<typeof ClockSyncRequestSchema> | z.infer<typeof ReadRequestSchema>;
 
 export interface RequestIssue {
   /** 'action', 'meter', '(body)'… */
@@ -46,7 +55,7 @@ export function parseCommandRequest(body: unknown): { ok: true; request: Command
   if (!COMMAND_KINDS.includes(kind as (typeof COMMAND_KINDS)[number])) {
     return { ok: false, issues: [{ field: 'kind', message: `expected one of ${COMMAND_KINDS.map((k) => `"${k}"`).join(', ')}, got ${kind === undefined ? 'nothing' : JSON.stringify(kind)}` }] };
   }
-  const result = (kind === 'relay' ? RelayRequestSchema : ClockSyncRequestSchema).safeParse(body);
+  const result = (kind === 'relay' ? RelayRequestSchema : kind === 'read' ? ReadRequestSchema : ClockSyncRequestSchema).safeParse(body);
   if (result.success) return { ok: true, request: result.data };
   return {
     ok: false,
@@ -61,5 +70,6 @@ export function parseCommandRequest(body: unknown): { ok: true; request: Command
 /** Journals a request and starts it; see acceptCommand for repeated ids. */
 export function submitCommand(request: CommandRequest, deps: CommandDeps): Accepted {
   if (request.kind === 'relay') return startRelayCommand({ id: request.id, meter: request.meter, action: request.action }, deps);
+  if (request.kind === 'read') return startReadCommand({ id: request.id, meter: request.meter, ...(request.registers && { registers: request.registers }) }, deps);
   return startClockSyncCommand({ id: request.id, meter: request.meter, ...(request.force !== undefined && { force: request.force }) }, deps);
 }

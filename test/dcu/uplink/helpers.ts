@@ -253,7 +253,7 @@ export function fakeExecutor(store: DcuStore, delayMs = 20): FakeExecutor {
     calls,
     execute(request) {
       const meter = request.meter;
-      const params = request.kind === 'relay' ? { action: request.action } : { force: request.force ?? false };
+      const params = request.kind === 'relay' ? { action: request.action } : request.kind === 'read' ? { registers: request.registers ?? null } : { force: request.force ?? false };
       return acceptCommand(store, { id: request.id, kind: request.kind, meter, params }, async () => {
         calls.push(request);
         await sleep(delayMs);
