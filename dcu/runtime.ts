@@ -95,7 +95,15 @@ export class DcuRuntime {
         config: this.config.uplink,
         dcuId: this.config.dcuId,
         execute: (request) =>
-          submitCommand(request, { store: this.store, access: this.access, clock: this.clock, timeSync: this.config.timeSync, resolveMeter: (s) => this.resolveMeter(s), log: this.log.child({ component: 'commands' }) }),
+          submitCommand(request, {
+            store: this.store,
+            access: this.access,
+            clock: this.clock,
+            timeSync: this.config.timeSync,
+            resolveMeter: (s) => this.resolveMeter(s),
+            log: this.log.child({ component: 'commands' }),
+            onScheduleChanged: () => void this.scheduler.reload(),
+          }),
         log: this.log.child({ component: 'uplink' }),
       });
     }

@@ -1,9 +1,10 @@
-// Commands the DCU takes (relay, clock sync, on-demand read), whoever sends them: the request schema
+// Commands the DCU takes (relay, clock sync, on-demand read, schedule), whoever sends them: the request schema
 // (zod: every field checked, unknown fields refused, messages naming the field) and one
 // entry point that journals and starts a request.
 import { z } from 'zod';
 import { startClockSyncCommand } from './clock-sync.js';
 import type { Accepted, CommandDeps } from './journal.js';
+import { startConfigCommand } from './config.js';
 import { startReadCommand } from './read.js';
 import { startRelayCommand } from './relay.js';
 
@@ -11,6 +12,7 @@ export { CommandConflictError, commandInFlight, failInterruptedCommands, type Ac
 export { runRelayCommand, startRelayCommand, readDisconnectControl, type RelayCommand, type RelayDeps, type RelayAction, type RelayResult, type DisconnectControlState } from './relay.js';
 export { runClockSyncCommand, startClockSyncCommand, type ClockSyncCommand } from './clock-sync.js';
 export { runReadCommand, startReadCommand, type ReadCommand } from './read.js';
+export { CONFIG_VERSION_KEY, startConfigCommand, type ConfigCommand } from './config.js';
 
 const CommandId = z.string().min(1, 'must not be empty').max(128, 'at most 128 characters').regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 const MeterSerial = z.string().min(1, 'must not be empty').max(64, 'at most 64 characters');
@@ -38,9 +40,34 @@ export const ReadRequestSchema = z.strictObject({
   registers: z.array(z.string().regex(/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/, 'an OBIS code such as 1.0.1.8.0.255')).min(1).max(32).optional(),
 });
 
-export const COMMAND_KINDS = ['relay', 'clock-sync', 'read'] as const;
+const Task = z.strictObject({
+  name: z.string().min(1).max(64),
+  type: z.string().min(1),
+  items: z.unknown().optional(),
+  cron: z.string().nullable().optional(),
+  startAt: z.number().int().nullable().optional(),
+  endAt: z.number().int().nullable().optional(),
+  periodMs: z.number().int().positive().nullable().optional(),
+  priority: z.number().int().min(-10).max(10).optional(),
+  retries: z.number().int().min(0).max(10).optional(),
+  enabled: z.boolean().optional(),
+});
 
-export type CommandRequest = z.infer<typeof RelayRequestSchema> | z.infer<typeof ClockSyncRequestSchema> | z.infer<typeof ReadRequestSchema>;
+/** A schedule pushed from the cloud (tasks upserted by name), applied only if `version` is newer. */
+export const ConfigRequestSchema = z.strictObject({
+  id: CommandId,
+  kind: z.literal('config'),
+  version: z.number().int().positive(),
+  schedule: z.array(Task).max(100),
+});
+
+export const COMMAND_KINDS = ['relay', 'clock-sync', 'read', 'config'] as const;
+
+export type CommandRequest =
+  | z.infer<typeof RelayRequestSchema>
+  | z.infer<typeof ClockSyncRequestSchema>
+  | z.infer<typeof ReadRequestSchema>
+  | z.infer<typeof ConfigRequestSchema>;
 
 export interface RequestIssue {
   /** 'action', 'meter', '(body)'… */
@@ -55,7 +82,8 @@ export function parseCommandRequest(body: unknown): { ok: true; request: Command
   if (!COMMAND_KINDS.includes(kind as (typeof COMMAND_KINDS)[number])) {
     return { ok: false, issues: [{ field: 'kind', message: `expected one of ${COMMAND_KINDS.map((k) => `"${k}"`).join(', ')}, got ${kind === undefined ? 'nothing' : JSON.stringify(kind)}` }] };
   }
-  const result = (kind === 'relay' ? RelayRequestSchema : kind === 'read' ? ReadRequestSchema : ClockSyncRequestSchema).safeParse(body);
+  const schema = { relay: RelayRequestSchema, 'clock-sync': ClockSyncRequestSchema, read: ReadRequestSchema, config: ConfigRequestSchema }[kind as (typeof COMMAND_KINDS)[number]];
+  const result = (schema as z.ZodType<CommandRequest>).safeParse(body);
   if (result.success) return { ok: true, request: result.data };
   return {
     ok: false,
@@ -68,7 +96,8 @@ export function parseCommandRequest(body: unknown): { ok: true; request: Command
 }
 
 /** Journals a request and starts it; see acceptCommand for repeated ids. */
-export function submitCommand(request: CommandRequest, deps: CommandDeps): Accepted {
+export function submitCommand(request: CommandRequest, deps: CommandDeps & { onScheduleChanged?: () => void }): Accepted {
+  if (request.kind === 'config') return startConfigCommand({ id: request.id, version: request.version, schedule: request.schedule }, deps);
   if (request.kind === 'relay') return startRelayCommand({ id: request.id, meter: request.meter, action: request.action }, deps);
   if (request.kind === 'read') return startReadCommand({ id: request.id, meter: request.meter, ...(request.registers && { registers: request.registers }) }, deps);
   return startClockSyncCommand({ id: request.id, meter: request.meter, ...(request.force !== undefined && { force: request.force }) }, deps);

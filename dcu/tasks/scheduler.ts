@@ -29,6 +29,13 @@ export class Scheduler {
     }
   }
 
+  /** Takes a changed schedule: the cron jobs are rebuilt; jobs in flight finish as they are. */
+  async reload(): Promise<void> {
+    for (const j of this.jobs) await j.stop();
+    this.jobs = [];
+    if (!this.stopping) this.start();
+  }
+
   /** Runs a task now on all targets; resolves when every job is done. */
   fire(name: string): Promise<RunSummary[]> {
     const work = this.fireNow(name);

@@ -119,11 +119,11 @@ describe('command intake', () => {
 
   it('refuses kinds not supported yet and requests that do not fit the command', async () => {
     const { dcu, signer, executor, resultsFor, send } = await setup();
-    const read = commandBody(dcu, { command: 'config', params: { schedule: [] } });
+    const read = commandBody(dcu, { command: 'meter-keys', params: { meter: 'SN-0001' } });
     const bad = commandBody(dcu, { command: 'relay', params: { meter: 'SN-0001', action: 'explode' } });
     await send(signed(signer, read));
     await send(signed(signer, bad));
-    const [r1] = await waitFor('config refused', () => resultsFor(read.id).length > 0 && resultsFor(read.id));
+    const [r1] = await waitFor('meter-keys refused', () => resultsFor(read.id).length > 0 && resultsFor(read.id));
     const [r2] = await waitFor('relay refused', () => resultsFor(bad.id).length > 0 && resultsFor(bad.id));
     expect(r1).toMatchObject({ status: 'refused', outcome: { reason: 'unsupported' } });
     expect(r2).toMatchObject({ status: 'refused', outcome: { reason: 'invalid' } });

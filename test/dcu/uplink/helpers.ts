@@ -252,8 +252,12 @@ export function fakeExecutor(store: DcuStore, delayMs = 20): FakeExecutor {
   return {
     calls,
     execute(request) {
-      const meter = request.meter;
-      const params = request.kind === 'relay' ? { action: request.action } : request.kind === 'read' ? { registers: request.registers ?? null } : { force: request.force ?? false };
+      const meter = 'meter' in request ? request.meter : null;
+      const params =
+        request.kind === 'relay' ? { action: request.action }
+        : request.kind === 'read' ? { registers: request.registers ?? null }
+        : request.kind === 'config' ? { version: request.version }
+        : { force: request.force ?? false };
       return acceptCommand(store, { id: request.id, kind: request.kind, meter, params }, async () => {
         calls.push(request);
         await sleep(delayMs);
