@@ -72,6 +72,8 @@ const Uplink = z.object({
   tls: z.object({ ca: z.string().min(1).optional(), cert: z.string().min(1).optional(), key: z.string().min(1).optional() }).default({}),
   /** Cloud command-signing keys, keyId → Ed25519 public key (32 bytes hex). Several during a key rollover. */
   trustedKeys: z.record(z.string().min(1), hex(32)).default({}),
+  /** Sealed meter-key delivery: the DCU's X25519 secret key and the cloud's public one (the identity bundle's box.secretKey and cloud.boxPublicKey). */
+  sealing: z.object({ secretKey: hex(32), cloudPublicKey: hex(32) }).optional(),
   /** Rows per batch (readings or events). */
   batchSize: z.number().int().min(1).max(10_000).default(1000),
   /** Batches per stream published and not yet acknowledged by the cloud. */

@@ -103,6 +103,9 @@ export class DcuRuntime {
             resolveMeter: (s) => this.resolveMeter(s),
             log: this.log.child({ component: 'commands' }),
             onScheduleChanged: () => void this.scheduler.reload(),
+            ...(this.config.uplink?.sealing && {
+              sealing: { dcuId: this.config.dcuId, secretKey: Buffer.from(this.config.uplink.sealing.secretKey, 'hex'), cloudPublicKey: Buffer.from(this.config.uplink.sealing.cloudPublicKey, 'hex') },
+            }),
           }),
         log: this.log.child({ component: 'uplink' }),
       });

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { startClockSyncCommand } from './clock-sync.js';
 import type { Accepted, CommandDeps } from './journal.js';
 import { startConfigCommand } from './config.js';
+import { type SealingKeys, startMeterKeysCommand } from './meter-keys.js';
 import { startReadCommand } from './read.js';
 import { startRelayCommand } from './relay.js';
 
@@ -13,6 +14,7 @@ export { runRelayCommand, startRelayCommand, readDisconnectControl, type RelayCo
 export { runClockSyncCommand, startClockSyncCommand, type ClockSyncCommand } from './clock-sync.js';
 export { runReadCommand, startReadCommand, type ReadCommand } from './read.js';
 export { CONFIG_VERSION_KEY, startConfigCommand, type ConfigCommand } from './config.js';
+export { startMeterKeysCommand, type SealingKeys } from './meter-keys.js';
 
 const CommandId = z.string().min(1, 'must not be empty').max(128, 'at most 128 characters').regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 const MeterSerial = z.string().min(1, 'must not be empty').max(64, 'at most 64 characters');
@@ -61,13 +63,21 @@ export const ConfigRequestSchema = z.strictObject({
   schedule: z.array(Task).max(100),
 });
 
-export const COMMAND_KINDS = ['relay', 'clock-sync', 'read', 'config'] as const;
+/** Meter keys sealed by the cloud to this DCU (shared/sync/sealed.ts). */
+export const MeterKeysRequestSchema = z.strictObject({
+  id: CommandId,
+  kind: z.literal('meter-keys'),
+  sealed: z.instanceof(Uint8Array, { message: 'expected the sealed bytes' }),
+});
+
+export const COMMAND_KINDS = ['relay', 'clock-sync', 'read', 'config', 'meter-keys'] as const;
 
 export type CommandRequest =
   | z.infer<typeof RelayRequestSchema>
   | z.infer<typeof ClockSyncRequestSchema>
   | z.infer<typeof ReadRequestSchema>
-  | z.infer<typeof ConfigRequestSchema>;
+  | z.infer<typeof ConfigRequestSchema>
+  | z.infer<typeof MeterKeysRequestSchema>;
 
 export interface RequestIssue {
   /** 'action', 'meter', '(body)'… */
@@ -82,7 +92,7 @@ export function parseCommandRequest(body: unknown): { ok: true; request: Command
   if (!COMMAND_KINDS.includes(kind as (typeof COMMAND_KINDS)[number])) {
     return { ok: false, issues: [{ field: 'kind', message: `expected one of ${COMMAND_KINDS.map((k) => `"${k}"`).join(', ')}, got ${kind === undefined ? 'nothing' : JSON.stringify(kind)}` }] };
   }
-  const schema = { relay: RelayRequestSchema, 'clock-sync': ClockSyncRequestSchema, read: ReadRequestSchema, config: ConfigRequestSchema }[kind as (typeof COMMAND_KINDS)[number]];
+  const schema = { relay: RelayRequestSchema, 'clock-sync': ClockSyncRequestSchema, read: ReadRequestSchema, config: ConfigRequestSchema, 'meter-keys': MeterKeysRequestSchema }[kind as (typeof COMMAND_KINDS)[number]];
   const result = (schema as z.ZodType<CommandRequest>).safeParse(body);
   if (result.success) return { ok: true, request: result.data };
   return {
@@ -96,7 +106,8 @@ export function parseCommandRequest(body: unknown): { ok: true; request: Command
 }
 
 /** Journals a request and starts it; see acceptCommand for repeated ids. */
-export function submitCommand(request: CommandRequest, deps: CommandDeps & { onScheduleChanged?: () => void }): Accepted {
+export function submitCommand(request: CommandRequest, deps: CommandDeps & { onScheduleChanged?: () => void; sealing?: SealingKeys }): Accepted {
+  if (request.kind === 'meter-keys') return startMeterKeysCommand({ id: request.id, sealed: request.sealed }, deps);
   if (request.kind === 'config') return startConfigCommand({ id: request.id, version: request.version, schedule: request.schedule }, deps);
   if (request.kind === 'relay') return startRelayCommand({ id: request.id, meter: request.meter, action: request.action }, deps);
   if (request.kind === 'read') return startReadCommand({ id: request.id, meter: request.meter, ...(request.registers && { registers: request.registers }) }, deps);

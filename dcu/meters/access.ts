@@ -12,6 +12,7 @@ import { HdlcTransport } from '../links/hdlc-transport.js';
 import type { MeterRecord } from '../store/index.js';
 import type { DcuStore } from '../store/index.js';
 import { DlmsSession } from '../session/session.js';
+import { type StoredMeterKeys, meterKeys } from './keys.js';
 
 const COUNTER_KEY = 'security.invocationCounter';
 const RECEIVED_KEY = 'security.receivedCounters';
@@ -51,20 +52,38 @@ export class MeterAccess {
   /** A session to the meter at `physical` on `bus` (the caller holds the bus). */
   session(bus: Bus, busConfig: BusConfig, physical: number, name: string, options: { responseTimeout?: number; maxRetries?: number; profile?: string } = {}): DlmsSession {
     const profile = options.profile ?? busConfig.profile;
-    const transport = new HdlcTransport(bus.channel, {
-      client: this.clientSap(profile),
+    const transport = this.transport(bus, busConfig, physical, this.clientSap(profile), options);
+    return new DlmsSession({ meter: name, transport, association: this.association(profile), operationTimeout: 120_000 });
+  }
+
+  private transport(bus: Bus, busConfig: BusConfig, physical: number, client: number, options: { responseTimeout?: number; maxRetries?: number } = {}): HdlcTransport {
+    return new HdlcTransport(bus.channel, {
+      client,
       server: serverAddress(1, physical),
       proposal: { maxInfoTx: busConfig.maxInfo, maxInfoRx: busConfig.maxInfo, windowTx: busConfig.window, windowRx: busConfig.window },
       responseTimeout: options.responseTimeout ?? busConfig.responseTimeoutMs,
       maxRetries: options.maxRetries ?? 3,
     });
-    return new DlmsSession({ meter: name, transport, association: this.association(profile), operationTimeout: 120_000 });
   }
 
-  /** A session for reading: the meter's own profile, else the bus's. */
+  /** A session for reading: the meter's own keys (delivered sealed by the cloud), its own profile, else the bus's. */
   sessionFor(bus: Bus, busConfig: BusConfig, meter: MeterRecord): DlmsSession {
     if (meter.physicalAddress === null) throw new Error(`meter ${meter.serial} has no HDLC address in the directory`);
+    const own = meterKeys(this.store, meter.serial);
+    if (own) {
+      const transport = this.transport(bus, busConfig, meter.physicalAddress, own.clientSap);
+      return new DlmsSession({ meter: meter.serial, transport, association: this.ownAssociation(own), operationTimeout: 120_000 });
+    }
     return this.session(bus, busConfig, meter.physicalAddress, meter.serial, { ...(meter.securityProfile && { profile: meter.securityProfile }) });
+  }
+
+  /** The association a meter's own keys give: HLS-GMAC with keys, LLS with a password. */
+  private ownAssociation(k: StoredMeterKeys): ClientAssociationConfig {
+    const challenge = () => new Uint8Array(randomBytes(16));
+    if (k.ek && k.ak) {
+      return { authentication: 'high-gmac', security: { systemTitle: this.systemTitle, blockCipherKey: fromHex(k.ek), authenticationKey: fromHex(k.ak), counter: this.counter, guard: this.guard }, challenge };
+    }
+    return k.password !== null ? { authentication: 'low', password: new TextEncoder().encode(k.password), challenge } : { authentication: 'none', challenge };
   }
 
   /**

@@ -38,7 +38,6 @@ export interface CommandIntakeOptions {
 
 /** Kinds of the cloud contract that this DCU does not carry out yet. */
 const NOT_YET: Record<string, string> = {
-  'meter-keys': 'meter keys from the cloud are not supported yet',
 };
 
 export class CommandIntake {
