@@ -117,6 +117,11 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     clientId,
     clean: !persistent,
     reconnectPeriod: RETRY_MS,
+    // The ingest subscribes again itself after a reconnect without a kept session (below). The
+    // client's own resubscription would make that call a no-op answered with an empty SUBACK
+    // list, which looked like a refused shared subscription: the ingest then added the plain
+    // one and got every batch twice.
+    resubscribe: false,
     ...(protocolVersion === 5 && persistent ? { properties: { sessionExpiryInterval: options.sessionExpirySeconds ?? 86_400 } } : {}),
   });
   client.on('error', (error) => log.warn({ err: error.message }, 'MQTT error'));
@@ -166,7 +171,9 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
 
   async function subscribe(): Promise<void> {
     const granted = await client.subscribeAsync(subscription, { qos: 1 });
-    const code = granted[0]?.qos ?? 128;
+    // An empty list: the client sent nothing, as it holds the subscription already — not a refusal.
+    if (granted.length === 0) return;
+    const code = granted[0]!.qos;
     if (code < 128) return;
     if (subscription !== Topics.allUplink) {
       log.warn({ subscription, code }, 'shared subscription refused by the broker; subscribing without sharing');

@@ -97,7 +97,9 @@ export async function startMosquitto(ca: CertificateAuthority | null, options: {
   const stop = async () => {
     const c = child;
     child = null;
-    if (c && c.exitCode === null) {
+    // A process killed by a signal has exitCode null and signalCode set: it is gone too, and
+    // its 'exit' event has already been emitted (waiting for it again would hang).
+    if (c && c.exitCode === null && c.signalCode === null) {
       const exited = new Promise((r) => c.once('exit', r));
       c.kill('SIGTERM');
       await exited;
