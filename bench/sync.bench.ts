@@ -36,7 +36,7 @@ const int = (name: string, fallback: number): number => {
 const METERS = int('SYNC_METERS', 2000);
 const INTERVALS = int('SYNC_INTERVALS', 250);
 const BATCH = int('SYNC_BATCH', 5000);
-const IN_FLIGHT = int('SYNC_IN_FLIGHT', 16);
+const IN_FLIGHT = int('SYNC_IN_FLIGHT', 8);
 const RATE = int('SYNC_RATE', 1000);
 const TOTAL = METERS * readingsPerInterval(1) * INTERVALS;
 
