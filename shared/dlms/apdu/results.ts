@@ -6,7 +6,8 @@ import { readData, writeData } from '../axdr.js';
 import type { CosemData } from '../data.js';
 import { readBoolean, readOctetString, writeBoolean, writeOctetString } from './xdr.js';
 
-export const DataAccessResult = {
+/** The codes Data-Access-Result and Action-Result share (IEC 62056-5-3); they differ from 15 on. */
+const COMMON_RESULTS = {
   success: 0,
   'hardware-fault': 1,
   'temporary-failure': 2,
@@ -17,29 +18,23 @@ export const DataAccessResult = {
   'type-unmatched': 12,
   'scope-of-access-violated': 13,
   'data-block-unavailable': 14,
+  'other-reason': 250,
+} as const;
+
+export const DataAccessResult = {
+  ...COMMON_RESULTS,
   'long-get-aborted': 15,
   'no-long-get-in-progress': 16,
   'long-set-aborted': 17,
   'no-long-set-in-progress': 18,
   'data-block-number-invalid': 19,
-  'other-reason': 250,
 } as const;
 export type DataAccessResultName = keyof typeof DataAccessResult;
 
 export const ActionResult = {
-  success: 0,
-  'hardware-fault': 1,
-  'temporary-failure': 2,
-  'read-write-denied': 3,
-  'object-undefined': 4,
-  'object-class-inconsistent': 9,
-  'object-unavailable': 11,
-  'type-unmatched': 12,
-  'scope-of-access-violated': 13,
-  'data-block-unavailable': 14,
+  ...COMMON_RESULTS,
   'long-action-aborted': 15,
   'no-long-action-in-progress': 16,
-  'other-reason': 250,
 } as const;
 export type ActionResultName = keyof typeof ActionResult;
 
