@@ -7,7 +7,7 @@ import { runRead } from '../../../dcu/tools/read.js';
 import { TcpHdlcServer } from '../../../simulators/meter/transport/tcp-hdlc.js';
 import { WrapperTcpServer } from '../../../simulators/meter/transport/wrapper-tcp.js';
 import { WrapperUdpServer } from '../../../simulators/meter/transport/wrapper-udp.js';
-import { expected, onLine, realMeters } from '../../simulators/transport/real-meters.js';
+import { onLine, readBracketed, realMeters } from '../../simulators/transport/real-meters.js';
 
 const meters = realMeters(2);
 let tcp: TcpHdlcServer;
@@ -34,9 +34,14 @@ const run = async (argv: string[]) => {
 
 describe('read tool', () => {
   it('reads a register (scaled, with unit), the clock and a profile by entry over HDLC/TCP with LLS', async () => {
-    const { lines } = await run(['--tcp', `127.0.0.1:${tcp.port}`, '--physical', '18', '--client', '17', '--auth', 'low', '--password', '12345678', '1.0.1.8.0.255', '0.0.1.0.0.255', '--profile', '1.0.99.1.0.255', '--entries', '1-3']);
-    const register = expected(meters[1], { classId: 3, instanceId: parseObis('1.0.1.8.0.255'), attributeId: 2 }, 17);
-    expect(lines.join('\n')).toContain(`1.0.1.8.0.255  ${(register as { value: number }).value} Wh`);
+    const attribute = { classId: 3, instanceId: parseObis('1.0.1.8.0.255'), attributeId: 2 };
+    let lines: string[] = [];
+    await readBracketed(meters[1], attribute, 17, async () => {
+      lines = (await run(['--tcp', `127.0.0.1:${tcp.port}`, '--physical', '18', '--client', '17', '--auth', 'low', '--password', '12345678', '1.0.1.8.0.255', '0.0.1.0.0.255', '--profile', '1.0.99.1.0.255', '--entries', '1-3'])).lines;
+      const printed = lines.map((l) => /^1\.0\.1\.8\.0\.255 {2}(\d+) Wh /.exec(l)).find(Boolean);
+      expect(printed, lines.join('\n')).toBeTruthy();
+      return { type: 'double-long-unsigned', value: Number(printed![1]) };
+    });
     expect(lines.some((l) => /^0\.0\.1\.0\.0\.255:2 \(class 8\)  20\d\d-/.test(l))).toBe(true);
     expect(lines.some((l) => l.startsWith('1.0.99.1.0.255 profile: 3 row(s)'))).toBe(true);
   });

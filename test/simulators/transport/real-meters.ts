@@ -1,6 +1,7 @@
 // The real simulated meters (simulators/meter) for transport tests, and what a GET on them
 // must give, asked of the same object model directly.
 import { mkdtempSync } from 'node:fs';
+import { expect } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CosemAttributeDescriptor } from '../../../shared/dlms/apdu/index.js';
@@ -34,3 +35,28 @@ export function expected(m: RunningMeter, attribute: CosemAttributeDescriptor, c
   if (!('data' in r)) throw new Error(`the model itself refuses ${JSON.stringify(attribute)}: ${r.error}`);
   return r.data;
 }
+
+/**
+ * Reads a live value and asks the model just before and just after: an energy counter may tick
+ * between a read and a later model query, so the read is right when it lies between the two.
+ */
+export async function readBracketed(m: RunningMeter, attribute: CosemAttributeDescriptor, clientSap: number, read: () => Promise<CosemData>): Promise<CosemData> {
+  const before = expected(m, attribute, clientSap);
+  const value = await read();
+  const after = expected(m, attribute, clientSap);
+  expectBetween(value, before, after);
+  return value;
+}
+
+/** `value` equals `before` and `after` when they agree, else has their type and lies between them. */
+export function expectBetween(value: CosemData, before: CosemData, after: CosemData): void {
+  if (JSON.stringify(before, jsonSafe) === JSON.stringify(after, jsonSafe)) {
+    expect(value).toEqual(before);
+    return;
+  }
+  expect(value.type).toBe(before.type);
+  const v = (value as { value: number | bigint }).value;
+  expect(v >= (before as { value: number | bigint }).value && v <= (after as { value: number | bigint }).value, `${v} between ${JSON.stringify(before, jsonSafe)} and ${JSON.stringify(after, jsonSafe)}`).toBe(true);
+}
+
+const jsonSafe = (_: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
