@@ -37,6 +37,57 @@ const SerialBusConfig = z.object({
   responseTimeoutMs: z.number().int().min(50).max(30_000).default(1500),
 });
 
+/** A G3-PLC network: a PLC modem (coordinator) on a UART, and the meters that join its PAN. */
+const G3NetworkConfig = z.object({
+  name: z.string().min(1),
+  /** The modem's serial port. */
+  path: z.string().min(1),
+  baud: z.number().refine((b) => [115200, 230400, 460800].includes(b), { error: (issue) => `expected 115200, 230400 or 460800, got ${String(issue.input)}` }).default(230400),
+  /** PAN identifier the coordinator starts the network with. */
+  panId: z.number().int().min(0).max(0xfffe),
+  band: z.enum(['cenelec-a', 'cenelec-b', 'fcc', 'arib']).default('cenelec-a'),
+  /** Security profile used to read meters on this network. */
+  profile: z.string().min(1),
+  /** Security profile for relay and clock changes; default: `profile`. */
+  controlProfile: z.string().min(1).optional(),
+  /** Server logical device (destination wPort) of the meters. */
+  logicalDevice: z.number().int().min(1).max(0xffff).default(1),
+  /** A meter's answer time beside the PLC hops (its DLMS server, the modems), ms. */
+  responseTimeoutMs: z.number().int().min(10).max(120_000).default(5000),
+  /** One PLC hop, one way, at worst, ms: a request's timeout is responseTimeoutMs + 2 × hops × this. */
+  hopTimeoutMs: z.number().int().min(1).max(30_000).default(3000),
+  /** Hops assumed for a meter whose route is not known yet; also the route discovery limit. */
+  maxHops: z.number().int().min(1).max(15).default(8),
+  /** Repeats of a request after a timeout (its timeout doubles each time). */
+  maxRetries: z.number().int().min(0).max(10).default(3),
+  /**
+   * The adaptive limit of DLMS requests in flight on the network: bounds and start. The max
+   * is only the outer bound (the limiter finds the working value from queueing delay): the
+   * bandwidth-delay product of CENELEC-A (≈ 0.28 s of air per exchange at 20 kbit/s, ≈ 9 s
+   * round trip at 2.5 hops, ≈ 27 s at 8) is 30–100 requests, plus the modem's buffers and
+   * requests held by losses until their timeout: 128.
+   */
+  maxInFlight: z.object({
+    min: z.number().int().min(1).max(255).default(1),
+    max: z.number().int().min(1).max(255).default(128),
+    initial: z.number().int().min(1).max(255).default(4),
+  }).default({ min: 1, max: 128, initial: 4 }),
+  /** Sessions running at once (each holds at most one request; the limit above gates them): above maxInFlight.max, so sessions between two requests (association, release) never leave the limit unused. */
+  maxSessions: z.number().int().min(1).max(1000).default(192),
+  /** Pause after the modem says busy or no-buffers, doubling on repeats, ms. */
+  backoffMs: z.number().int().min(1).max(60_000).default(500),
+  /** Confirms of local modem requests, ms; an ADPD-DATA.confirm may take dataConfirmTimeoutMs. */
+  confirmTimeoutMs: z.number().int().min(10).max(60_000).default(3000),
+  dataConfirmTimeoutMs: z.number().int().min(10).max(300_000).default(15_000),
+  /** An idle modem is asked something this often; no answer = reset and restart it, ms. */
+  keepAliveMs: z.number().int().min(10).max(3_600_000).default(30_000),
+  /** How long after the network start the meters are expected to have joined, ms. */
+  joinWindowMs: z.number().int().min(0).max(86_400_000).default(600_000),
+}).superRefine((g, ctx) => {
+  if (g.maxInFlight.min > g.maxInFlight.max) ctx.addIssue({ code: 'custom', path: ['maxInFlight', 'min'], message: 'must not be above maxInFlight.max' });
+  if (g.maxInFlight.initial < g.maxInFlight.min || g.maxInFlight.initial > g.maxInFlight.max) ctx.addIssue({ code: 'custom', path: ['maxInFlight', 'initial'], message: 'must be within maxInFlight.min..max' });
+});
+
 const SecurityProfile = z.object({
   clientSap: z.number().int().min(1).max(127),
   authentication: z.enum(['none', 'low', 'high-gmac']),
@@ -116,6 +167,8 @@ export const DcuConfigSchema = z.object({
   /** The DCU's own system title for ciphered associations. */
   systemTitle: hex(8),
   buses: z.array(SerialBusConfig).default([]),
+  /** G3-PLC networks (a modem each); their meters join the same directory as the buses'. */
+  g3: z.array(G3NetworkConfig).default([]),
   profiles: z.record(z.string(), SecurityProfile),
   timeSync: TimeSync.default(TimeSync.parse({})),
   /** How far back recollection looks for gaps, days. */
@@ -147,8 +200,18 @@ export const DcuConfigSchema = z.object({
     }
     if (b.discovery.from > b.discovery.to) ctx.addIssue({ code: 'custom', path: ['buses', i, 'discovery', 'from'], message: 'must not be above discovery.to' });
   });
+  c.g3.forEach((g, i) => {
+    for (const key of ['profile', 'controlProfile'] as const) {
+      const name = g[key];
+      if (name !== undefined && !c.profiles[name]) ctx.addIssue({ code: 'custom', path: ['g3', i, key], message: `no security profile "${name}" (have: ${Object.keys(c.profiles).join(', ') || 'none'})` });
+    }
+  });
   const names = c.buses.map((b) => b.name);
   names.forEach((n, i) => names.indexOf(n) !== i && ctx.addIssue({ code: 'custom', path: ['buses', i, 'name'], message: `bus name "${n}" is used twice` }));
+  // Bus and network names share one namespace: the directory's `link`.
+  c.g3.forEach((g, i) => {
+    if (names.includes(g.name) || c.g3.findIndex((o) => o.name === g.name) !== i) ctx.addIssue({ code: 'custom', path: ['g3', i, 'name'], message: `link name "${g.name}" is used twice` });
+  });
 });
 
 export type DcuConfig = z.infer<typeof DcuConfigSchema>;

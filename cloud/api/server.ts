@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { COMMAND_KINDS } from '../../shared/sync/messages.js';
 import type { CommandService } from '../commands/service.js';
 import type { CloudStore } from '../store/index.js';
+import { registerVendingRoutes, type VendingApiDeps } from './vending-routes.js';
 
 const SendCommand = z.strictObject({
   dcu: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a DCU id'),
@@ -14,8 +15,9 @@ const SendCommand = z.strictObject({
   id: z.string().min(1).max(100).optional(),
 });
 
-export function buildCloudApi(deps: { store: CloudStore; commands: CommandService }): FastifyInstance {
+export function buildCloudApi(deps: { store: CloudStore; commands: CommandService; vending?: VendingApiDeps }): FastifyInstance {
   const app = Fastify({ logger: false });
+  if (deps.vending) registerVendingRoutes(app, deps.vending);
   app.post('/commands', async (request, reply) => {
     const parsed = SendCommand.safeParse(request.body);
     if (!parsed.success) {

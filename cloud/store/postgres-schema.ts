@@ -1,11 +1,12 @@
 // The PostgreSQL cloud database: the connection pool (BIGINT parsed to numbers, optional
 // schema via search_path) and the schema as migrations in code — the same tables and columns
 // as sqlite-schema.ts. Migrations run under an advisory lock, so several cloud instances may
-// start at once; table cloud_schema holds the version.
+// start at once (migrations.ts); table cloud_schema holds the version.
 import pg from 'pg';
 import { CloudStoreError } from './errors.js';
+import { latestVersion, migratePostgresTables, type Migration } from './migrations.js';
 
-const MIGRATIONS: readonly { version: number; sql: string }[] = [
+const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     sql: `
@@ -70,7 +71,7 @@ CREATE TABLE command_results (
 );`,
   },
 ];
-export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+export const SCHEMA_VERSION = latestVersion(MIGRATIONS);
 
 const INT8 = 20;
 const types = {
@@ -101,27 +102,12 @@ export function createPool(options: PoolOptions): pg.Pool {
 
 /** Creates the schema if asked, then applies the migrations not yet applied. */
 export async function migratePostgres(pool: pg.Pool, schema?: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('metering-cloud-store'))`);
-    if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${checkSchemaName(schema)}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS cloud_schema (version INTEGER NOT NULL)`);
-    const { rows } = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM cloud_schema`);
-    const version = rows[0]?.version ?? 0;
-    if (version > SCHEMA_VERSION) {
-      throw new CloudStoreError(`database has cloud schema version ${version}, newer than this software (${SCHEMA_VERSION}); nothing was changed`, 'newer-schema');
-    }
-    for (const m of MIGRATIONS) {
-      if (m.version <= version) continue;
-      await client.query(m.sql);
-      await client.query(`INSERT INTO cloud_schema (version) VALUES ($1)`, [m.version]);
-    }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  await migratePostgresTables(pool, {
+    lock: 'metering-cloud-store',
+    versionTable: 'cloud_schema',
+    migrations: MIGRATIONS,
+    ...(schema !== undefined && { prepare: (client: pg.PoolClient) => client.query(`CREATE SCHEMA IF NOT EXISTS ${checkSchemaName(schema)}`) }),
+    tooNew: (version, supported) =>
+      new CloudStoreError(`database has cloud schema version ${version}, newer than this software (${supported}); nothing was changed`, 'newer-schema'),
+  });
 }

@@ -1,7 +1,7 @@
 // Rows as both databases return them (same column names; PostgreSQL BIGINTs are parsed to
 // numbers by the pool) turned into the records of types.ts.
 import type { ResultMessage, StatusMessage, SyncReading } from '../../shared/sync/messages.js';
-import { fromJson, valueFromColumns } from './rows.js';
+import { type EventRow, fromJson, valueFromColumns } from './rows.js';
 import type { CommandResultRecord, DcuRecord, StoredEvent, StoredReading } from './types.js';
 
 export const READING_COLUMNS = 'dcu, meter, obis, attribute, ts, value_kind, value_num, value_text, unit, scaler, status, source, seq, received_at';
@@ -43,17 +43,7 @@ export function readingRecord(row: ReadingRecordRow): StoredReading {
   };
 }
 
-export function eventRecord(row: {
-  dcu: string;
-  id: number;
-  ts: number;
-  meter: string | null;
-  kind: string;
-  severity: string;
-  details: string;
-  seq: number;
-  received_at: number;
-}): StoredEvent {
+export function eventRecord(row: EventRow & { dcu: string; seq: number; received_at: number }): StoredEvent {
   return {
     dcu: row.dcu,
     id: row.id,

@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { CloudStoreError } from './errors.js';
+import { latestVersion, type Migration } from './migrations.js';
 
 export type Db = Database.Database;
 
@@ -82,8 +83,8 @@ CREATE TABLE command_results (
 );
 `;
 
-const MIGRATIONS: readonly { version: number; sql: string }[] = [{ version: 1, sql: V1 }];
-export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+const MIGRATIONS: readonly Migration[] = [{ version: 1, sql: V1 }];
+export const SCHEMA_VERSION = latestVersion(MIGRATIONS);
 
 function migrate(db: Db, file: string): void {
   const appId = db.pragma('application_id', { simple: true }) as number;

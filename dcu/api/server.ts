@@ -4,6 +4,8 @@
 //
 //   POST /commands          {id, kind: 'relay', meter, action: 'connect'|'disconnect'}
 //                           {id, kind: 'clock-sync', meter, force?}
+//                           {id, kind: 'read', meter, registers?}
+//                           {id, kind: 'token', meter, token: '20 digits'} (STS remote credit)
 //                           202 + journal record (the command runs in the background;
 //                           Location: /commands/{id}); 200 + the existing record for a
 //                           repeated id with the same request (nothing runs again);

@@ -1,4 +1,4 @@
-// Commands the DCU takes (relay, clock sync, on-demand read, schedule), whoever sends them: the request schema
+// Commands the DCU takes (relay, clock sync, on-demand read, schedule, STS token), whoever sends them: the request schema
 // (zod: every field checked, unknown fields refused, messages naming the field) and one
 // entry point that journals and starts a request.
 import { z } from 'zod';
@@ -8,6 +8,7 @@ import { startConfigCommand } from './config.js';
 import { type SealingKeys, startMeterKeysCommand } from './meter-keys.js';
 import { startReadCommand } from './read.js';
 import { startRelayCommand } from './relay.js';
+import { type TokenPolling, normalizeToken, startTokenCommand } from './token.js';
 
 export { CommandConflictError, commandInFlight, failInterruptedCommands, type Accepted, type CommandDeps, type CommandLog, type ResolvedMeter } from './journal.js';
 export { runRelayCommand, startRelayCommand, readDisconnectControl, type RelayCommand, type RelayDeps, type RelayAction, type RelayResult, type DisconnectControlState } from './relay.js';
@@ -15,6 +16,7 @@ export { runClockSyncCommand, startClockSyncCommand, type ClockSyncCommand } fro
 export { runReadCommand, startReadCommand, type ReadCommand } from './read.js';
 export { CONFIG_VERSION_KEY, startConfigCommand, type ConfigCommand } from './config.js';
 export { startMeterKeysCommand, type SealingKeys } from './meter-keys.js';
+export { DEFAULT_TOKEN_POLLING, TokenFormatError, normalizeToken, runTokenCommand, startTokenCommand, type TokenCommand, type TokenDeps, type TokenPolling } from './token.js';
 
 const CommandId = z.string().min(1, 'must not be empty').max(128, 'at most 128 characters').regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 const MeterSerial = z.string().min(1, 'must not be empty').max(64, 'at most 64 characters');
@@ -70,14 +72,30 @@ export const MeterKeysRequestSchema = z.strictObject({
   sealed: z.instanceof(Uint8Array, { message: 'expected the sealed bytes' }),
 });
 
-export const COMMAND_KINDS = ['relay', 'clock-sync', 'read', 'config', 'meter-keys'] as const;
+/** An STS token to enter into a meter (remote credit); the digits come back normalized (20 digits, nothing else). */
+export const TokenRequestSchema = z.strictObject({
+  id: CommandId,
+  kind: z.literal('token'),
+  meter: MeterSerial,
+  token: z.string({ error: (issue) => (issue.input === undefined ? 'required (20 decimal digits)' : `expected a string of 20 decimal digits, got ${typeof issue.input}`) }).transform((input, ctx) => {
+    try {
+      return normalizeToken(input);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+  }),
+});
+
+export const COMMAND_KINDS = ['relay', 'clock-sync', 'read', 'config', 'meter-keys', 'token'] as const;
 
 export type CommandRequest =
   | z.infer<typeof RelayRequestSchema>
   | z.infer<typeof ClockSyncRequestSchema>
   | z.infer<typeof ReadRequestSchema>
   | z.infer<typeof ConfigRequestSchema>
-  | z.infer<typeof MeterKeysRequestSchema>;
+  | z.infer<typeof MeterKeysRequestSchema>
+  | z.infer<typeof TokenRequestSchema>;
 
 export interface RequestIssue {
   /** 'action', 'meter', '(body)'… */
@@ -92,7 +110,7 @@ export function parseCommandRequest(body: unknown): { ok: true; request: Command
   if (!COMMAND_KINDS.includes(kind as (typeof COMMAND_KINDS)[number])) {
     return { ok: false, issues: [{ field: 'kind', message: `expected one of ${COMMAND_KINDS.map((k) => `"${k}"`).join(', ')}, got ${kind === undefined ? 'nothing' : JSON.stringify(kind)}` }] };
   }
-  const schema = { relay: RelayRequestSchema, 'clock-sync': ClockSyncRequestSchema, read: ReadRequestSchema, config: ConfigRequestSchema, 'meter-keys': MeterKeysRequestSchema }[kind as (typeof COMMAND_KINDS)[number]];
+  const schema = { relay: RelayRequestSchema, 'clock-sync': ClockSyncRequestSchema, read: ReadRequestSchema, config: ConfigRequestSchema, 'meter-keys': MeterKeysRequestSchema, token: TokenRequestSchema }[kind as (typeof COMMAND_KINDS)[number]];
   const result = (schema as z.ZodType<CommandRequest>).safeParse(body);
   if (result.success) return { ok: true, request: result.data };
   return {
@@ -106,9 +124,10 @@ export function parseCommandRequest(body: unknown): { ok: true; request: Command
 }
 
 /** Journals a request and starts it; see acceptCommand for repeated ids. */
-export function submitCommand(request: CommandRequest, deps: CommandDeps & { onScheduleChanged?: () => void; sealing?: SealingKeys }): Accepted {
+export function submitCommand(request: CommandRequest, deps: CommandDeps & { onScheduleChanged?: () => void; sealing?: SealingKeys; tokenPolling?: Partial<TokenPolling> }): Accepted {
   if (request.kind === 'meter-keys') return startMeterKeysCommand({ id: request.id, sealed: request.sealed }, deps);
   if (request.kind === 'config') return startConfigCommand({ id: request.id, version: request.version, schedule: request.schedule }, deps);
+  if (request.kind === 'token') return startTokenCommand({ id: request.id, meter: request.meter, token: request.token }, deps);
   if (request.kind === 'relay') return startRelayCommand({ id: request.id, meter: request.meter, action: request.action }, deps);
   if (request.kind === 'read') return startReadCommand({ id: request.id, meter: request.meter, ...(request.registers && { registers: request.registers }) }, deps);
   return startClockSyncCommand({ id: request.id, meter: request.meter, ...(request.force !== undefined && { force: request.force }) }, deps);

@@ -9,15 +9,16 @@
 // receive and start happen in the same synchronous step, so no other caller can see a new
 // command between them; start is a compare-and-set in the store besides.
 import type { GatewayClock } from '../clock/gateway-clock.js';
-import type { Bus } from '../links/bus.js';
-import type { BusConfig, MeterAccess } from '../meters/access.js';
+import type { MeterLink } from '../links/bus.js';
+import type { LinkConfig, MeterAccess } from '../meters/access.js';
 import type { CommandRecord, DcuStore, MeterRecord, NewCommand } from '../store/index.js';
 import type { ClockSyncThresholds } from '../tasks/clock-sync.js';
 
 /** Where a meter is reached: the runtime's Bus object, its configuration and the directory entry. */
 export interface ResolvedMeter {
-  bus: Bus;
-  busConfig: BusConfig;
+  /** An RS485 Bus or a G3 network (dcu/links/bus.ts MeterLink). */
+  bus: MeterLink;
+  busConfig: LinkConfig;
   meter: MeterRecord;
 }
 

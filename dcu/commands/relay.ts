@@ -108,8 +108,10 @@ async function relayWork(command: RelayCommand, deps: RelayDeps): Promise<Comman
       await session.connect();
       const before = await readDisconnectControl(session);
       let lost: Error | null = null;
+      const switching = session;
       try {
-        await session.action(70, Obis.disconnectControl, method, { type: 'integer', value: 0 });
+        // Switching to the state it is already in changes nothing: safe to re-cipher and re-send.
+        await session.action(70, Obis.disconnectControl, method, { type: 'integer', value: 0 }, { idempotent: true });
       } catch (e) {
         if (e instanceof AccessError) {
           ok = true; // the meter answered
@@ -133,7 +135,10 @@ async function relayWork(command: RelayCommand, deps: RelayDeps): Promise<Comman
       }
       const after = await readDisconnectControl(session);
       ok = true;
-      return finish(judge(command, before, after, lost));
+      // Requests sent again under a new invocation counter after the meter refused a repeat as a replay: on record.
+      const resent = [...new Set([switching, session])].flatMap((s) => s.replays).filter((r) => r.outcome === 'reciphered').map((r) => r.request);
+      const judged = judge(command, before, after, lost);
+      return finish(resent.length > 0 ? { ...judged, outcome: { ...judged.outcome, reciphered: resent } } : judged);
     } catch (e) {
       const outcome = errorOutcome(e);
       failure = outcome.cause;

@@ -9,7 +9,9 @@ interface Waiting {
   start: () => void;
 }
 
-export class Bus {
+export class Bus implements MeterLink {
+  /** Half duplex: one session at a time. */
+  readonly concurrency = 1;
   private busy = false;
   private waiting: Waiting[] = [];
   private order = 0;
@@ -46,4 +48,16 @@ export class Bus {
     if (next) next.start();
     else this.busy = false;
   }
+}
+
+/**
+ * What sessions run on: an RS485 Bus (one session at a time) or a G3-PLC network (many at
+ * once, dcu/links/g3/network.ts). `exclusive` runs one session's work at the given priority.
+ */
+export interface MeterLink {
+  readonly name: string;
+  readonly channel: ByteChannel;
+  /** Sessions that may run at once (1 on a bus). */
+  readonly concurrency: number;
+  exclusive<T>(work: (channel: ByteChannel) => Promise<T>, priority?: number): Promise<T>;
 }

@@ -7,8 +7,11 @@ import type { ClientAssociationConfig } from '../../shared/dlms/association/sett
 import { type ReceivedCounters, ReplayGuard, ReservedCounter } from '../../shared/dlms/security/invocation-counter.js';
 import { serverAddress } from '../../shared/hdlc/address.js';
 import type { DcuConfig } from '../config.js';
-import type { Bus } from '../links/bus.js';
+import type { Bus, MeterLink } from '../links/bus.js';
+import { G3Network } from '../links/g3/network.js';
+import { G3_MAX_APDU, G3Transport } from '../links/g3/transport.js';
 import { HdlcTransport } from '../links/hdlc-transport.js';
+import type { ApduTransport } from '../links/transport.js';
 import type { MeterRecord } from '../store/index.js';
 import type { DcuStore } from '../store/index.js';
 import { DlmsSession } from '../session/session.js';
@@ -18,6 +21,9 @@ const COUNTER_KEY = 'security.invocationCounter';
 const RECEIVED_KEY = 'security.receivedCounters';
 
 export type BusConfig = DcuConfig['buses'][number];
+export type G3NetworkConfig = DcuConfig['g3'][number];
+/** The configuration of the link a meter is on: an RS485 bus or a G3-PLC network. */
+export type LinkConfig = BusConfig | G3NetworkConfig;
 
 export class MeterAccess {
   /** The DCU's sending counter: one for all meters, since it is tied to the DCU's system title. */
@@ -66,8 +72,31 @@ export class MeterAccess {
     });
   }
 
+  /** A G3 meter's transport: the wrapper through the network's modem, to its EUI-64. */
+  private g3Transport(network: G3Network, config: G3NetworkConfig, meter: MeterRecord, client: number): ApduTransport {
+    if (meter.networkAddress === null) throw new Error(`meter ${meter.serial} has no EUI-64 in the directory`);
+    if (network.node(meter.networkAddress) === undefined && meter.shortAddress !== null) network.remember(meter.networkAddress, meter.shortAddress, meter.hops);
+    return new G3Transport(network, { eui64: meter.networkAddress, client, logicalDevice: meter.logicalDevice ?? config.logicalDevice, maxRetries: config.maxRetries });
+  }
+
   /** A session for reading: the meter's own keys (delivered sealed by the cloud), its own profile, else the bus's. */
-  sessionFor(bus: Bus, busConfig: BusConfig, meter: MeterRecord): DlmsSession {
+  sessionFor(bus: MeterLink, busConfig: LinkConfig, meter: MeterRecord): DlmsSession {
+    if (bus instanceof G3Network) {
+      const config = busConfig as G3NetworkConfig;
+      const own = meterKeys(this.store, meter.serial);
+      if (own) return new DlmsSession({ meter: meter.serial, transport: this.g3Transport(bus, config, meter, own.clientSap), association: { ...this.ownAssociation(own), maxReceivePduSize: G3_MAX_APDU }, operationTimeout: 600_000 });
+      return this.g3Session(bus, config, meter, meter.securityProfile ?? config.profile);
+    }
+    return this.busSessionFor(bus as Bus, busConfig as BusConfig, meter);
+  }
+
+  /** A session to a G3 meter with a named security profile. */
+  g3Session(network: G3Network, config: G3NetworkConfig, meter: MeterRecord, profile: string): DlmsSession {
+    // Many hops and repeats make one operation long; the deadline is only a last resort.
+    return new DlmsSession({ meter: meter.serial, transport: this.g3Transport(network, config, meter, this.clientSap(profile)), association: { ...this.association(profile), maxReceivePduSize: G3_MAX_APDU }, operationTimeout: 600_000 });
+  }
+
+  private busSessionFor(bus: Bus, busConfig: BusConfig, meter: MeterRecord): DlmsSession {
     if (meter.physicalAddress === null) throw new Error(`meter ${meter.serial} has no HDLC address in the directory`);
     const own = meterKeys(this.store, meter.serial);
     if (own) {
@@ -90,10 +119,11 @@ export class MeterAccess {
    * A session for changing the meter (relay, clock): the bus's control profile — usually
    * the management client with HLS — since a reading client may not write.
    */
-  controlSessionFor(bus: Bus, busConfig: BusConfig, meter: MeterRecord): DlmsSession {
+  controlSessionFor(bus: MeterLink, busConfig: LinkConfig, meter: MeterRecord): DlmsSession {
     if (!busConfig.controlProfile) return this.sessionFor(bus, busConfig, meter);
+    if (bus instanceof G3Network) return this.g3Session(bus, busConfig as G3NetworkConfig, meter, busConfig.controlProfile);
     if (meter.physicalAddress === null) throw new Error(`meter ${meter.serial} has no HDLC address in the directory`);
-    return this.session(bus, busConfig, meter.physicalAddress, meter.serial, { profile: busConfig.controlProfile });
+    return this.session(bus as Bus, busConfig as BusConfig, meter.physicalAddress, meter.serial, { profile: busConfig.controlProfile });
   }
 
   /** Stores the counters received from meters (after each session). */

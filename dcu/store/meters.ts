@@ -57,6 +57,10 @@ export interface MeterRecord extends MeterAddress {
   lastSeen: number;
   stats: CommunicationStats;
   silentCycles: number;
+  /** G3-PLC: the short address the coordinator gave the meter (its EUI-64 is the networkAddress); null elsewhere. */
+  shortAddress: number | null;
+  /** G3-PLC: hops of the route to the meter, when known. */
+  hops: number | null;
 }
 
 /** What discovery (or an installer) knows about a meter; undefined fields keep their stored value. */
@@ -67,6 +71,8 @@ export interface MeterFound extends Partial<MeterAddress> {
   securityProfile?: string | null;
   keyRefs?: KeyRefs;
   capabilities?: Capability[];
+  shortAddress?: number | null;
+  hops?: number | null;
 }
 
 export interface UpsertResult {
@@ -140,6 +146,8 @@ function fromRow(r: Row): MeterRecord {
       lastErrorAt: numOrNull(r.last_error_at),
     },
     silentCycles: num(r.silent_cycles),
+    shortAddress: numOrNull(r.short_address),
+    hops: numOrNull(r.hops),
   };
 }
 
@@ -156,6 +164,7 @@ export class MeterDirectory {
   private readonly seenStmt: Statement;
   private readonly statusStmt: Statement;
   private readonly listStmt: Statement;
+  private readonly byNetworkStmt: Statement;
   private readonly tx: <T>(fn: () => T) => T;
 
   constructor(
@@ -171,14 +180,15 @@ export class MeterDirectory {
     );
     this.insertStmt = db.prepare(
       `INSERT INTO meters (serial, logical_device_name, link, link_kind, physical_address, logical_device, network_address,
-         client_sap, security_profile, key_refs, capabilities, first_seen, last_seen)
+         client_sap, security_profile, key_refs, capabilities, first_seen, last_seen, short_address, hops)
        VALUES (@serial, @logicalDeviceName, @link, @linkKind, @physicalAddress, @logicalDevice, @networkAddress,
-         @clientSap, @securityProfile, @keyRefs, @capabilities, @now, @now) RETURNING *`,
+         @clientSap, @securityProfile, @keyRefs, @capabilities, @now, @now, @shortAddress, @hops) RETURNING *`,
     );
     this.updateStmt = db.prepare(
       `UPDATE meters SET logical_device_name = @logicalDeviceName, link = @link, link_kind = @linkKind,
          physical_address = @physicalAddress, logical_device = @logicalDevice, network_address = @networkAddress,
-         client_sap = @clientSap, security_profile = @securityProfile, key_refs = @keyRefs, capabilities = @capabilities
+         client_sap = @clientSap, security_profile = @securityProfile, key_refs = @keyRefs, capabilities = @capabilities,
+         short_address = @shortAddress, hops = @hops
        WHERE id = @id`,
     );
     this.occupantsStmt = db.prepare(
@@ -196,6 +206,7 @@ export class MeterDirectory {
     this.silentStmt = db.prepare('UPDATE meters SET silent_cycles = silent_cycles + 1 WHERE id = ? RETURNING silent_cycles, status');
     this.seenStmt = db.prepare(`UPDATE meters SET last_seen = max(last_seen, ?), silent_cycles = 0 WHERE id = ?`);
     this.statusStmt = db.prepare('UPDATE meters SET status = ? WHERE id = ?');
+    this.byNetworkStmt = db.prepare(`SELECT * FROM meters WHERE link = ? AND network_address = ? AND status != 'removed' ORDER BY last_seen DESC LIMIT 1`);
     this.listStmt = db.prepare(`SELECT * FROM meters WHERE status = coalesce(?, status) AND (? IS NULL OR link = ?) ORDER BY id`);
     this.tx = <T>(fn: () => T): T => db.transaction(fn).immediate();
   }
@@ -213,6 +224,12 @@ export class MeterDirectory {
   /** The meter (not removed) last seen at this HDLC address on this link. */
   byAddress(link: string, physicalAddress: number, logicalDevice?: number): MeterRecord | undefined {
     const r = this.byAddressStmt.get(link, physicalAddress, logicalDevice ?? null) as Row | undefined;
+    return r === undefined ? undefined : fromRow(r);
+  }
+
+  /** The meter (not removed) last seen with this network address (G3: EUI-64) on this link. */
+  byNetworkAddress(link: string, networkAddress: string): MeterRecord | undefined {
+    const r = this.byNetworkStmt.get(link, networkAddress) as Row | undefined;
     return r === undefined ? undefined : fromRow(r);
   }
 
@@ -240,6 +257,8 @@ export class MeterDirectory {
         securityProfile: merged.securityProfile ?? null,
         keyRefs: toJson(merged.keyRefs ?? {}),
         capabilities: toJson(merged.capabilities ?? []),
+        shortAddress: merged.shortAddress ?? null,
+        hops: merged.hops ?? null,
         now,
       };
       let id: number;
@@ -349,6 +368,8 @@ export class MeterDirectory {
       securityProfile: null,
       keyRefs: {},
       capabilities: [],
+      shortAddress: null,
+      hops: null,
     };
   }
 }

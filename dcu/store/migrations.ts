@@ -209,6 +209,14 @@ CREATE INDEX cloud_commands_seq ON cloud_commands (status, seq);
 CREATE INDEX cloud_commands_unpublished ON cloud_commands (received_at) WHERE published_at IS NULL;
 `;
 
+const V3 = `
+-- G3-PLC meters: the short address the coordinator gave (the EUI-64 is network_address) and
+-- the hops of the route, so that after a restart the DCU reaches them without waiting for joins.
+ALTER TABLE meters ADD COLUMN short_address INTEGER;
+ALTER TABLE meters ADD COLUMN hops INTEGER;
+CREATE INDEX meters_network ON meters (link, network_address);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -223,6 +231,13 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'uplink batches and cloud commands',
     up(db) {
       db.exec(V2);
+    },
+  },
+  {
+    version: 3,
+    name: 'G3-PLC short address and hops in the directory',
+    up(db) {
+      db.exec(V3);
     },
   },
 ];

@@ -43,9 +43,9 @@ import { Obis } from '../../shared/dlms/obis.js';
 import type { CosemData } from '../../shared/dlms/data.js';
 import type { GatewayClock } from '../clock/gateway-clock.js';
 import type { DcuConfig } from '../config.js';
-import type { Bus } from '../links/bus.js';
-import type { BusConfig, MeterAccess } from '../meters/access.js';
-import type { DlmsSession } from '../session/session.js';
+import type { MeterLink } from '../links/bus.js';
+import type { LinkConfig, MeterAccess } from '../meters/access.js';
+import { AnswerLost, type DlmsSession } from '../session/session.js';
 import type { DcuStore, MeterRecord } from '../store/index.js';
 
 export type ClockSyncThresholds = Pick<DcuConfig['timeSync'], 'ignoreBelowS' | 'shiftUpToS' | 'correctUpToS'>;
@@ -160,15 +160,26 @@ export async function syncMeterClock(o: ClockSyncOptions): Promise<ClockSyncResu
       return { ...base, action: 'none', residualMs: offset, forced: false, message: `meter ${meter.serial}: offset ${seconds(offset)} rounds to 0 s; nothing done` };
     }
     try {
+      // Not idempotent (a second shift_time shifts again): never re-sent. If its answer was
+      // lost after the meter took it, the clock is set instead, which is right either way.
       await session.action(8, Obis.clock, 6, { type: 'long', value: Math.max(-MAX_SHIFT_S, Math.min(MAX_SHIFT_S, shiftSeconds)) });
     } catch (e) {
-      if (!(e instanceof AccessError)) throw e;
+      if (!(e instanceof AccessError || e instanceof AnswerLost)) throw e;
       shiftRefused = e.message;
       method = 'set';
       shiftSeconds = undefined;
     }
   }
-  if (method === 'set') await setClock(session, clock, zone, first, o.sleep ?? sleep);
+  let setAnswerLost: string | undefined;
+  if (method === 'set') {
+    try {
+      await setClock(session, clock, zone, first, o.sleep ?? sleep);
+    } catch (e) {
+      // The meter took the time but its answer was lost: reading the clock back tells the rest.
+      if (!(e instanceof AnswerLost)) throw e;
+      setAnswerLost = e.message;
+    }
+  }
 
   let residual: number | null = null;
   let verifyError: string | undefined;
@@ -192,6 +203,7 @@ export async function syncMeterClock(o: ClockSyncOptions): Promise<ClockSyncResu
       roundTripMs: first.roundTripMs,
       ...(shiftSeconds !== undefined && { shiftSeconds }),
       ...(shiftRefused && { shiftRefused }),
+      ...(setAnswerLost && { setAnswerLost }),
       ...(verifyError && { verifyError }),
       zone,
     },
@@ -210,8 +222,8 @@ export async function syncMeterClock(o: ClockSyncOptions): Promise<ClockSyncResu
 
 export interface ClockSyncOnBusOptions extends Omit<ClockSyncOptions, 'session' | 'meter'> {
   access: MeterAccess;
-  bus: Bus;
-  busConfig: BusConfig;
+  bus: MeterLink;
+  busConfig: LinkConfig;
   meter: MeterRecord;
   /** Bus priority; default 2 (relay and time). */
   priority?: number;
@@ -312,6 +324,7 @@ async function setClock(session: DlmsSession, clock: GatewayClock, zone: MeterZo
     dt = { ...dateTimeFromUtc(target, deviation, status ?? 0), deviation: null };
   }
   if (status === null) dt = { ...dt, clockStatus: null };
+  // Not idempotent: sent again after the meter's repeat window, this time would be stale.
   await session.set(8, Obis.clock, 2, { type: 'octet-string', value: encodeDateTime(dt) });
 }
 

@@ -5,8 +5,8 @@ import { LinkTimeout } from '../../shared/errors.js';
 import { Obis, parseObis } from '../../shared/dlms/obis.js';
 import type { GatewayClock } from '../clock/gateway-clock.js';
 import type { DcuConfig } from '../config.js';
-import type { Bus } from '../links/bus.js';
-import type { BusConfig, MeterAccess } from '../meters/access.js';
+import type { MeterLink } from '../links/bus.js';
+import type { LinkConfig, MeterAccess } from '../meters/access.js';
 import type { DcuStore, MeterRecord, RunOutcome, TaskRecord } from '../store/index.js';
 import { DEFAULT_REGISTERS, collectProfile, collectRegisters, recollect } from './collect.js';
 import { syncMeterClock } from './clock-sync.js';
@@ -19,9 +19,10 @@ export interface TaskContext {
   log: { info(o: object, msg?: string): void; warn(o: object, msg?: string): void };
 }
 
+/** A meter and the link it is on (an RS485 Bus or a G3 network) with the link's configuration. */
 export interface Target {
-  bus: Bus;
-  busConfig: BusConfig;
+  bus: MeterLink;
+  busConfig: LinkConfig;
   meter: MeterRecord;
 }
 
@@ -42,7 +43,7 @@ async function runOnce(ctx: TaskContext, task: TaskRecord, { bus, busConfig, met
   const { store } = ctx;
   const run = store.schedule.startRun(task.id, meter.id);
   const session = task.type === 'clock-sync' ? ctx.access.controlSessionFor(bus, busConfig, meter) : ctx.access.sessionFor(bus, busConfig, meter);
-  const before = { out: bus.channel.counters.written, in: bus.channel.counters.received };
+  const before = counters(bus, session.options.transport);
   let rows = 0;
   try {
     await session.connect();
@@ -71,13 +72,13 @@ async function runOnce(ctx: TaskContext, task: TaskRecord, { bus, busConfig, met
       default:
         throw new Error(`task type "${task.type}" cannot run on a single meter`);
     }
-    store.meters.recordExchange(meter.id, { ok: true, ...traffic(bus, before) });
+    store.meters.recordExchange(meter.id, { ok: true, ...traffic(bus, session.options.transport, before) });
     store.schedule.finishRun(run, { outcome: 'ok', rows });
     return { meter: meter.serial, outcome: 'ok', rows };
   } catch (e) {
     const error = (e as Error).message;
     const outcome: RunOutcome = e instanceof LinkTimeout ? 'timeout' : rows > 0 ? 'partial' : 'failed';
-    store.meters.recordExchange(meter.id, { ok: false, error, ...traffic(bus, before) });
+    store.meters.recordExchange(meter.id, { ok: false, error, ...traffic(bus, session.options.transport, before) });
     store.schedule.finishRun(run, { outcome, error, rows });
     ctx.log.warn({ task: task.name, meter: meter.serial, error }, 'task failed on meter');
     return { meter: meter.serial, outcome, rows, error };
@@ -87,8 +88,15 @@ async function runOnce(ctx: TaskContext, task: TaskRecord, { bus, busConfig, met
   }
 }
 
-function traffic(bus: Bus, before: { out: number; in: number }) {
-  return { bytesOut: bus.channel.counters.written - before.out, bytesIn: bus.channel.counters.received - before.in };
+/** The bytes of this meter: the link's counters where it is the only one talking, else its transport's own. */
+function counters(bus: MeterLink, transport: object): { out: number; in: number } {
+  const c = bus.concurrency === 1 || !('counters' in transport) ? bus.channel.counters : (transport as { counters: { written: number; received: number } }).counters;
+  return { out: c.written, in: c.received };
+}
+
+function traffic(bus: MeterLink, transport: object, before: { out: number; in: number }) {
+  const now = counters(bus, transport);
+  return { bytesOut: now.out - before.out, bytesIn: now.in - before.in };
 }
 
 function profileOf(task: TaskRecord, fallback: Obis): Obis {

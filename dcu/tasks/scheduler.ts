@@ -44,6 +44,22 @@ export class Scheduler {
     return work;
   }
 
+  /**
+   * Runs several tasks now, meter by meter: each meter does them one after another, so a
+   * link with many meters at once (G3) never idles waiting for the slowest meter of one
+   * task before the next task starts. Resolves with each task's summaries, in `names` order.
+   */
+  async fireTogether(names: string[]): Promise<RunSummary[][]> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const due = names.map((n) => store.schedule.get(n)).filter((t): t is TaskRecord => !!t && t.enabled && t.type !== 'discovery' && (t.startAt === null || now >= t.startAt) && (t.endAt === null || now < t.endAt));
+    if (due.length < names.length || this.stopping || !(await clock.synchronised())) return Promise.all(names.map((n) => this.fire(n)));
+    const work = runOnAllBuses(this.deps, due, this.deps.targets());
+    this.running.add(work);
+    void work.finally(() => this.running.delete(work));
+    return work;
+  }
+
   /** Stops firing and waits for the jobs in flight (each finishes its exchange and closes). */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -70,23 +86,36 @@ export class Scheduler {
       log.warn({ task: name }, 'skipped: the gateway clock is not synchronised');
       return [];
     }
-    return runOnAllBuses(this.deps, task, this.deps.targets());
+    return (await runOnAllBuses(this.deps, [task], this.deps.targets()))[0];
   }
 }
 
-/** One job per meter; buses work in parallel, each bus one meter at a time. */
-export async function runOnAllBuses(ctx: TaskContext, task: TaskRecord, targets: Target[]): Promise<RunSummary[]> {
+/**
+ * One job per meter (its tasks in order); links work in parallel, each running as many
+ * meters at once as it allows (an RS485 bus one at a time, a G3 network many, its request
+ * limiter gating them). Returns each task's summaries, in `tasks` order.
+ */
+export async function runOnAllBuses(ctx: TaskContext, tasks: TaskRecord[], targets: Target[]): Promise<RunSummary[][]> {
   const byBus = new Map<string, Target[]>();
-  for (const t of targets) byBus.set(t.bus.name, [...(byBus.get(t.bus.name) ?? []), t]);
+  // Farthest meters first (G3: each exchange crosses more hops, so their sessions take longest):
+  // started last, one slow far meter would keep the cycle open long after the rest are done.
+  const byHops = [...targets].sort((a, b) => (b.meter.hops ?? 0) - (a.meter.hops ?? 0));
+  for (const t of byHops) byBus.set(t.bus.name, [...(byBus.get(t.bus.name) ?? []), t]);
   const perBus = await Promise.all(
     [...byBus.values()].map(async (list) => {
-      const out: RunSummary[] = [];
-      for (const t of list) out.push(await runTaskOnMeter(ctx, task, t));
+      const out: RunSummary[][] = tasks.map(() => new Array<RunSummary>(list.length));
+      let next = 0;
+      const worker = async () => {
+        for (let i = next++; i < list.length; i = next++) for (const [k, task] of tasks.entries()) out[k][i] = await runTaskOnMeter(ctx, task, list[i]);
+      };
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(list[0].bus.concurrency, list.length)) }, worker));
       return out;
     }),
   );
-  const summaries = perBus.flat();
-  const failed = summaries.filter((s) => s.outcome !== 'ok');
-  ctx.log.info({ task: task.name, meters: summaries.length, failed: failed.length, rows: summaries.reduce((a, s) => a + s.rows, 0) }, 'task done');
-  return summaries;
+  return tasks.map((task, k) => {
+    const summaries = perBus.flatMap((bus) => bus[k]);
+    const failed = summaries.filter((s) => s.outcome !== 'ok');
+    ctx.log.info({ task: task.name, meters: summaries.length, failed: failed.length, rows: summaries.reduce((a, s) => a + s.rows, 0) }, 'task done');
+    return summaries;
+  });
 }

@@ -113,8 +113,49 @@ export interface AckMessage {
   resend?: [number, number][];
 }
 
-export const COMMAND_KINDS = ['relay', 'clock-sync', 'read', 'config', 'meter-keys'] as const;
+export const COMMAND_KINDS = ['relay', 'clock-sync', 'read', 'config', 'meter-keys', 'token'] as const;
 export type CommandKind = (typeof COMMAND_KINDS)[number];
+
+/**
+ * Params of a `token` command: enter an STS token into a meter remotely (token gateway,
+ * IC 115 `0.0.19.40.0.255`, method 1 enter), then read the verdict and the credit back.
+ */
+export interface TokenCommandParams {
+  /** Meter serial number. */
+  meter: string;
+  /** 20 decimal digits; spaces and dashes between them are allowed and dropped. */
+  token: string;
+}
+
+/** IC 115 token_status.status_code (Blue Book): 8 = received, not yet processed. */
+export const TOKEN_STATUS_NAMES = [
+  'format-ok', 'authentication-ok', 'validation-ok', 'execution-ok',
+  'format-failure', 'authentication-failure', 'validation-failure', 'execution-failure', 'received',
+] as const;
+
+/**
+ * The outcome of a finished `token` command (status 'done'): the meter's verdict, right or
+ * wrong — a refused token (USED, OLD, CRC…) is a done command with accepted false. A
+ * command that could not reach a verdict is 'failed' with { cause, errorKind }.
+ */
+export interface TokenCommandResult {
+  /** token_status.status_code; 3 = execution OK (the token took effect). */
+  tokenStatus: number;
+  tokenStatusName: string;
+  /** token_status.status_code is 3 (execution OK). */
+  accepted: boolean;
+  /** token_description (IC 115 attribute 4) as text: the STS verdict, e.g. "Accept" or "Used". */
+  tokenDescription: string[];
+  /**
+   * IC 112 current_credit_amount read after the token, in the account's currency
+   * (IC 111 currency: value = amount × 10^scaler unit); null if the meter did not give it.
+   */
+  credit: { amount: number; scaler: number; unit: string; value: number } | null;
+  /** IC 70 output_state / control_state after the token, when the meter has a disconnector. */
+  relay?: { outputState: boolean; controlState: number };
+  /** One line for people. */
+  message: string;
+}
 
 /** A command before signing. */
 export interface CommandBody {

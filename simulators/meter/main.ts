@@ -6,9 +6,9 @@
 //
 //   npx tsx simulators/meter/main.ts --serial /tmp/ttyB --baud 9600 --meters 8 --first-address 17
 //   npx tsx simulators/meter/main.ts --tcp-hdlc 4061 --wrapper-udp 4059 --meters 3 --state-dir ./state
-import { parseArgs } from 'node:util';
 import { hex } from '../../shared/bytes.js';
 import { DLMS_PORT } from '../../shared/wrapper/wrapper.js';
+import { closeOnSignals, parseCommandLine, startOfLife as parseStartOfLife, usageFailure } from '../cli.js';
 import { FaultInjector, type FaultsByMeter, faultsFor, parseFaults } from './transport/faults.js';
 import type { LineMeter } from './transport/hdlc-line.js';
 import type { EndpointEvent } from './transport/meter-endpoint.js';
@@ -17,6 +17,8 @@ import { SerialBus } from './transport/serial-bus.js';
 import { TcpHdlcServer } from './transport/tcp-hdlc.js';
 import { WrapperTcpServer } from './transport/wrapper-tcp.js';
 import { WrapperUdpServer } from './transport/wrapper-udp.js';
+
+const fail: (message: string) => never = usageFailure('meter simulator');
 
 const HELP = `usage: simulators/meter/main.ts [transports] [options]
 transports (one or more):
@@ -41,11 +43,6 @@ options:
   --host H               address to listen on for TCP/UDP (default 127.0.0.1)
   --quiet                no per-association log lines`;
 
-function fail(message: string): never {
-  console.error(`meter simulator: ${message}`);
-  process.exit(2);
-}
-
 function int(value: string | undefined, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -53,28 +50,14 @@ function int(value: string | undefined, name: string, fallback: number, min = 0,
   return n;
 }
 
-const { values: a } = (() => {
-  try {
-    return parseArgs({
-      options: {
-        serial: { type: 'string' }, 'tcp-hdlc': { type: 'string' }, 'wrapper-tcp': { type: 'string' }, 'wrapper-udp': { type: 'string' },
-        meters: { type: 'string' }, 'first-address': { type: 'string' }, 'first-serial': { type: 'string' },
-        baud: { type: 'string' }, parity: { type: 'string' }, turnaround: { type: 'string' }, inactivity: { type: 'string' },
-        'max-info': { type: 'string' }, window: { type: 'string' }, seed: { type: 'string' },
-        'start-of-life': { type: 'string' }, 'state-dir': { type: 'string' }, faults: { type: 'string' },
-        host: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    });
-  } catch (e) {
-    fail(`${(e as Error).message}\n${HELP}`);
-  }
-})();
-
-if (a.help) {
-  console.log(HELP);
-  process.exit(0);
-}
+const a = parseCommandLine(HELP, {
+  serial: { type: 'string' }, 'tcp-hdlc': { type: 'string' }, 'wrapper-tcp': { type: 'string' }, 'wrapper-udp': { type: 'string' },
+  meters: { type: 'string' }, 'first-address': { type: 'string' }, 'first-serial': { type: 'string' },
+  baud: { type: 'string' }, parity: { type: 'string' }, turnaround: { type: 'string' }, inactivity: { type: 'string' },
+  'max-info': { type: 'string' }, window: { type: 'string' }, seed: { type: 'string' },
+  'start-of-life': { type: 'string' }, 'state-dir': { type: 'string' }, faults: { type: 'string' },
+  host: { type: 'string' }, quiet: { type: 'boolean' },
+}, fail);
 if (!a.serial && !a['tcp-hdlc'] && !a['wrapper-tcp'] && !a['wrapper-udp']) fail(`no transport given\n${HELP}`);
 
 const count = int(a.meters, 'meters', 1, 1, 1000);
@@ -89,8 +72,7 @@ const window = int(a.window, 'window', 7, 1, 7);
 const host = a.host ?? '127.0.0.1';
 const parity = (a.parity ?? 'none') as 'none' | 'even' | 'odd';
 if (!['none', 'even', 'odd'].includes(parity)) fail(`--parity must be none, even or odd`);
-const startOfLife = Date.parse(a['start-of-life'] ?? '2024-01-01T00:00:00Z');
-if (Number.isNaN(startOfLife)) fail(`--start-of-life is not a date: ${a['start-of-life']}`);
+const startOfLife = parseStartOfLife(a['start-of-life'], fail);
 let faults: FaultsByMeter | undefined;
 try {
   faults = a.faults ? parseFaults(a.faults) : undefined;
@@ -182,19 +164,11 @@ async function start(): Promise<void> {
   console.log('ready');
 }
 
-let closing = false;
-async function shutdown(signal: string): Promise<void> {
-  if (closing) return;
-  closing = true;
-  console.log(`${signal}: closing`);
+closeOnSignals(async () => {
   await Promise.allSettled(closers.map((c) => c()));
   for (const m of meters) m.save();
   for (const r of statsReports) console.log(r());
-  process.exit(0);
-}
-
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+});
 // State is also written now and then, so a kill -9 loses little (the counter never: it reserves ahead).
 setInterval(() => meters.forEach((m) => m.save()), 30_000).unref();
 

@@ -14,7 +14,13 @@ import { type EnergyRegisters, MeterModel } from './model.js';
 import { ObjectModel } from './object-model.js';
 import type { XdlmsContext } from './objects/association-ln.js';
 import type { TimeRange } from './ranges.js';
-import { type MeterEvent, type MeterState, initialState, restoreState } from './state.js';
+import { type MeterEvent, type MeterState, PaymentMode, initialState, restoreState } from './state.js';
+import type { FriendlyPeriods } from '../../shared/prepayment/friendly.js';
+import { parseFriendlyPeriods } from '../../shared/prepayment/friendly.js';
+import { PrepaymentAccount, type TokenOutcome } from './prepayment/account.js';
+import { addPrepaymentObjects } from './prepayment/objects.js';
+import { type StsConfig, type StsIdentity, initialStsState, stsIdentity } from './prepayment/sts-identity.js';
+import { TokenDelivery } from './objects/token-gateway.js';
 
 export interface SimulatedMeterConfig {
   serial: string;
@@ -35,8 +41,24 @@ export interface SimulatedMeterConfig {
   pv?: boolean;
   /** Initial clock error and drift (only used when no saved state is given). */
   clock?: { offsetMs?: number; driftPpm?: number };
-  /** Initial IC 70 control mode. Default 1. */
+  /** Initial IC 70 control mode. Default 1; 5 for a meter that starts in prepayment mode. */
   controlMode?: number;
+  /**
+   * The meter's STS identity and decoder key (prepayment/sts-identity.ts). Every meter has
+   * one; by default PAN and key derive from the serial and a well-known test vending key.
+   */
+  sts?: StsConfig;
+  /** Prepayment account at first start (later the saved state rules). */
+  prepayment?: {
+    /** 'credit' (postpaid, default: tokens add credit, nothing is drawn or disconnected) or 'prepayment'. */
+    mode?: 'credit' | 'prepayment';
+    /** Credit at first start, Wh. Default 0. */
+    initialCreditWh?: number;
+    /** Low-credit warning threshold, Wh. Default 5000. */
+    lowCreditThresholdWh?: number;
+  };
+  /** When the relay must not open for want of credit (night, weekend, holidays). */
+  friendlyPeriods?: FriendlyPeriods;
   /** Client SAP of each role. Default public 16, reader 17, management 1. */
   clientSaps?: Partial<Record<Role, number>>;
   /** LLS password of the reader client. Default ASCII "12345678". */
@@ -86,6 +108,12 @@ export interface SimulatedMeter {
   trigger(trigger: RelayTrigger, now: number): boolean;
   /** Fault injection: the meter clock jumps by `byMs` now, without an event. */
   jumpClock(byMs: number): void;
+  /** The STS identity the meter was built with (its current key is in state.prepayment.sts). */
+  readonly sts: StsIdentity;
+  /** Prepayment credit in Wh at real time `now` (relay opened first if the credit ran out). */
+  credit(now: number): number;
+  /** A token keyed in on the meter's keypad (token_delivery_method 2, manual entry). */
+  keypad(digits: string, now: number): TokenOutcome;
 }
 
 const GURUX_BLOCK_CIPHER_KEY = Uint8Array.from({ length: 16 }, (_, i) => i);
@@ -105,11 +133,23 @@ export function createSimulatedMeter(config: SimulatedMeterConfig, saved?: Parti
     outages: config.outages,
     pv: config.pv,
   });
+  const sts = stsIdentity(config.serial, config.sts);
+  const prepaid = config.prepayment?.mode === 'prepayment';
   const defaults = initialState({
     offsetMs: config.clock?.offsetMs,
     driftPpm: config.clock?.driftPpm,
-    controlMode: config.controlMode,
+    // Mode 5 = mode 1 plus local reconnection: a purchase can close the relay (prepayment/account.ts).
+    controlMode: config.controlMode ?? (prepaid ? 5 : undefined),
     now: config.startOfLife,
+    prepayment: {
+      sts: initialStsState(sts, config.sts),
+      paymentMode: prepaid ? PaymentMode.prepayment : PaymentMode.credit,
+      creditWh: config.prepayment?.initialCreditWh ?? 0,
+      settledAt: config.startOfLife,
+      creditDisconnect: false,
+      activatedAt: config.startOfLife,
+      lastToken: null,
+    },
   });
   const state = saved === undefined ? defaults : restoreState(saved, defaults);
   // Blue Book deviation has the opposite sign; 0 - x, not -x, so UTC gives +0 and not -0.
@@ -130,8 +170,20 @@ export function createSimulatedMeter(config: SimulatedMeterConfig, saved?: Parti
     clientSystemTitle: config.hooks?.clientSystemTitle,
   });
   const clientSaps: Record<Role, number> = { ...DEFAULT_CLIENT_SAPS, ...config.clientSaps };
-  const objects = new ObjectModel(clientSaps);
-  buildCatalog(env, objects, config.hooks?.xdlms ?? (() => DEFAULT_XDLMS));
+  const objectModel = new ObjectModel(clientSaps);
+  buildCatalog(env, objectModel, config.hooks?.xdlms ?? (() => DEFAULT_XDLMS));
+  const account = new PrepaymentAccount(env, {
+    ...(config.friendlyPeriods && { friendlyPeriods: parseFriendlyPeriods(config.friendlyPeriods) }),
+    lowCreditThresholdWh: config.prepayment?.lowCreditThresholdWh ?? 5000,
+  });
+  addPrepaymentObjects(env, objectModel, account);
+  // Credit runs out between requests: bring the relay up to date before each one.
+  const settle = (now: number) => account.update(clock.time(now));
+  const objects: CosemServerObjects = {
+    get: (d, access, ctx) => (settle(ctx.now), objectModel.get(d, access, ctx)),
+    set: (d, value, access, ctx) => (settle(ctx.now), objectModel.set(d, value, access, ctx)),
+    action: (m, parameters, ctx) => (settle(ctx.now), objectModel.action(m, parameters, ctx)),
+  };
 
   const password = config.readerPassword ?? new TextEncoder().encode('12345678');
   const keys = config.managementKeys ?? { blockCipherKey: GURUX_BLOCK_CIPHER_KEY, authenticationKey: GURUX_AUTHENTICATION_KEY };
@@ -152,12 +204,16 @@ export function createSimulatedMeter(config: SimulatedMeterConfig, saved?: Parti
       return undefined;
     },
     meterTime: (now) => clock.time(now),
-    energy: (now) => env.energyFunction()(clock.time(now)),
+    energy: (now) => (settle(now), env.energyFunction()(clock.time(now))),
     events: (now) => {
+      settle(now);
       const log = eventLog(configured, state.events, clock.time(now), state.profileResets[Obis.standardEventLog]);
       return log.slice(Math.max(0, log.length - env.options.eventLogEntries));
     },
-    trigger: (trigger, now) => env.relay(trigger, clock.time(now)),
+    trigger: (trigger, now) => (settle(now), env.relay(trigger, clock.time(now))),
     jumpClock: (byMs) => clock.jump(byMs),
+    sts,
+    credit: (now) => (settle(now), account.creditAt(clock.time(now))),
+    keypad: (digits, now) => account.enter(new TextEncoder().encode(digits), clock.time(now), TokenDelivery.manual),
   };
 }

@@ -1,6 +1,7 @@
 // Everything about a simulated meter that changes at run time, as plain JSON-friendly
 // data: the transports persist it between runs and pass it back to createSimulatedMeter.
 // What follows from the configuration (values, outages) is never stored here.
+import type { StsMeterState } from '../../shared/sts/index.js';
 
 export interface ClockState {
   /** Meter time = now + offsetMs + drift since driftReferenceMs + configured jumps. */
@@ -39,6 +40,40 @@ export interface MeterEvent {
   code: number;
 }
 
+/** IC 111 payment_mode. */
+export const PaymentMode = { credit: 1, prepayment: 2 } as const;
+
+/** The last token the token gateway (IC 115) received and what came of it. */
+export interface LastToken {
+  /** The octets of enter(), hex. */
+  octets: string;
+  /** Meter time of reception. */
+  time: number;
+  /** IC 115 token_delivery_method: 0 remote, 1 local, 2 manual entry. */
+  deliveryMethod: number;
+  /** IC 115 token_status.status_code. */
+  statusCode: number;
+  /** The STS result code (shared/sts results.ts), sent as data_value. */
+  stsCode: number;
+  /** token_description: the STS result name, then the reason. */
+  description: string[];
+}
+
+/** Prepayment (prepayment/account.ts): STS token state, credit and why the relay is open. */
+export interface PrepaymentState {
+  sts: StsMeterState;
+  /** PaymentMode: 1 credit (postpaid: nothing is drawn, nothing disconnects), 2 prepayment. */
+  paymentMode: number;
+  /** Credit in Wh at meter time `settledAt`; consumption since then is drawn lazily. */
+  creditWh: number;
+  settledAt: number;
+  /** The relay is ready_for_reconnection because the credit ran out (local disconnect). */
+  creditDisconnect: boolean;
+  /** Meter time the account was activated (IC 111 account_activation_time). */
+  activatedAt: number;
+  lastToken: LastToken | null;
+}
+
 export interface MeterState {
   clock: ClockState;
   relay: RelayState;
@@ -49,9 +84,10 @@ export interface MeterState {
   invocationCounter: number;
   /** Per profile OBIS: meter time of the last reset (IC 7 method 1); older entries are gone. */
   profileResets: Record<string, number>;
+  prepayment: PrepaymentState;
 }
 
-export function initialState(options: { offsetMs?: number; driftPpm?: number; controlMode?: number; now?: number }): MeterState {
+export function initialState(options: { offsetMs?: number; driftPpm?: number; controlMode?: number; now?: number; prepayment: PrepaymentState }): MeterState {
   return {
     clock: { offsetMs: options.offsetMs ?? 0, driftPpm: options.driftPpm ?? 0, driftReferenceMs: options.now ?? 0, preset: null },
     relay: { controlState: 1, controlMode: options.controlMode ?? 1, openSince: null, openPeriods: [] },
@@ -65,6 +101,7 @@ export function initialState(options: { offsetMs?: number; driftPpm?: number; co
     events: [],
     invocationCounter: 0,
     profileResets: {},
+    prepayment: options.prepayment,
   };
 }
 
@@ -77,5 +114,7 @@ export function restoreState(saved: Partial<MeterState>, defaults: MeterState): 
     events: Array.isArray(saved.events) ? saved.events : [],
     invocationCounter: typeof saved.invocationCounter === 'number' ? saved.invocationCounter : defaults.invocationCounter,
     profileResets: saved.profileResets ?? {},
+    // A state file from before prepayment starts with the configured STS identity.
+    prepayment: { ...defaults.prepayment, ...saved.prepayment },
   };
 }

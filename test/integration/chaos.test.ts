@@ -20,6 +20,7 @@ import { afterAll, expect, it } from 'vitest';
 import { dcuSummary, INTERVALS_PER_HOUR, readingsPerInterval } from '../../bench/lib/load-profile.js';
 import { SqliteCloudStore } from '../../cloud/store/index.js';
 import { DcuStore } from '../../dcu/store/index.js';
+import { seededRandom } from '../../simulators/meter/transport/faults.js';
 import { startMosquitto, type TestBroker } from '../helpers/mosquitto.js';
 
 const envInt = (name: string, fallback: number): number => {
@@ -44,18 +45,6 @@ const RATE = Math.max(2, Math.ceil((1.3 * TOTAL) / WINDOW_S / BATCH));
 const DCU_ID = 'dcu-chaos';
 const here = new URL('./chaos/', import.meta.url).pathname;
 
-/** mulberry32: a small seeded PRNG, so a failing schedule can be run again. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Target = 'dcu' | 'broker' | 'cloud';
 interface Kill {
   at: number;
@@ -64,7 +53,7 @@ interface Kill {
 }
 
 function schedule(): Kill[] {
-  const random = prng(SEED);
+  const random = seededRandom(SEED); // seeded, so a failing schedule can be run again
   const kills: Kill[] = [];
   for (const target of ['dcu', 'broker', 'cloud'] as const) {
     for (let i = 0; i < KILLS; i++) kills.push({ at: Math.round(WINDOW_S * 1000 * (0.05 + 0.9 * random())), target, downMs: Math.round(100 + 1900 * random()) });

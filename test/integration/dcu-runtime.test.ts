@@ -7,15 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toAccessDescriptor } from '../../shared/dlms/apdu/index.js';
-import type { CosemData } from '../../shared/dlms/data.js';
-import { asDateTime, dateTimeFromUtc, dateTimeToUtc, encodeDateTime } from '../../shared/dlms/datetime.js';
-import { Obis, obisFromBytes } from '../../shared/dlms/obis.js';
+import { Obis } from '../../shared/dlms/obis.js';
 import { ManualClock } from '../../dcu/clock/gateway-clock.js';
 import { parseConfig } from '../../dcu/config.js';
 import { DcuRuntime } from '../../dcu/runtime.js';
 import { openPtyBus, type PtyBus } from '../../simulators/feeder/pty-bus.js';
 import { createMeterSet, type RunningMeter } from '../../simulators/meter/transport/meter-set.js';
+import { compareWithModel } from './model-profile.js';
 
 const DAY = 86_400_000;
 const ADDRESSES = [17, 19, 23, 26, 31, 34, 40, 41, 45, 52, 55, 58, 61, 66, 70, 77];
@@ -63,56 +61,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The model's rows of a profile between two times, asked of the meter's object model directly. */
-function modelRows(m: RunningMeter, profile: typeof Obis.loadProfile, from: number, to: number): CosemData[][] {
-  const access = toAccessDescriptor({
-    selector: 1,
-    range: {
-      restrictingObject: { classId: 8, logicalName: Obis.clock, attributeIndex: 2, dataIndex: 0 },
-      from: { type: 'octet-string', value: encodeDateTime(dateTimeFromUtc(from)) },
-      to: { type: 'octet-string', value: encodeDateTime(dateTimeFromUtc(to)) },
-      selectedValues: [],
-    },
-  });
-  const got = m.meter.objects.get({ classId: 7, instanceId: profile, attributeId: 2 }, access, { clientSap: 17, authentication: 'low', now: Date.now() });
-  if (!('data' in got) || got.data.type !== 'array') throw new Error('model refused the profile');
-  return got.data.value.map((r) => (r.type === 'structure' ? r.value : []));
-}
-
-function columnsOf(m: RunningMeter, profile: typeof Obis.loadProfile): { obis: string; attribute: number; classId: number }[] {
-  const got = m.meter.objects.get({ classId: 7, instanceId: profile, attributeId: 3 }, undefined, { clientSap: 17, authentication: 'low', now: Date.now() });
-  if (!('data' in got) || got.data.type !== 'array') throw new Error('no capture objects');
-  return got.data.value.map((c) => {
-    const [cls, ln, attr] = (c as { value: CosemData[] }).value as unknown as [{ value: number }, { value: Uint8Array }, { value: number }];
-    return { classId: cls.value, obis: obisFromBytes(ln.value), attribute: attr.value };
-  });
-}
-
 /** Buffer rows of a meter as "ts obis:attr=value", and the model's, over the same span. */
 function compare(m: RunningMeter, profile: typeof Obis.loadProfile) {
   const meter = runtime.store.meters.bySerial(m.serial)!;
   const mark = runtime.store.marks.get(meter.id, profile);
   expect(mark, `no collection mark for ${m.serial} ${profile}`).toBeDefined();
   const from = Math.floor((NOW - 3 * DAY) / (15 * 60_000)) * 15 * 60_000;
-  const columns = columnsOf(m, profile);
-  const expected: string[] = [];
-  for (const row of modelRows(m, profile, from, mark!.upto)) {
-    const ts = dateTimeToUtc(asDateTime(row[0])!)!;
-    row.forEach((cell, i) => {
-      const c = columns[i];
-      if (c.classId === 8 || c.obis.startsWith('0.0.96.10.')) return;
-      expected.push(`${ts} ${c.obis}:${c.attribute}=${(cell as { value: unknown }).value}`);
-    });
-  }
-  const obisSet = new Set(columns.filter((c) => c.classId !== 8 && !c.obis.startsWith('0.0.96.10.')).map((c) => c.obis));
-  // A register captured by two profiles at the same instant is one reading (same key, same
-  // value): compare at this profile's capture times.
-  const times = new Set(expected.map((e) => Number(e.split(' ')[0])));
-  const stored = runtime.store.readings
-    .range({ from, to: mark!.upto + 1, meter: meter.id })
-    .filter((r) => obisSet.has(r.obis) && times.has(r.ts) && r.source !== 'on-demand')
-    .map((r) => `${r.ts} ${r.obis}:${r.attribute}=${r.value}`);
-  return { expected: expected.sort(), stored: [...new Set(stored)].sort() };
+  return compareWithModel(runtime.store, meter, m, profile, from, mark!.upto);
 }
 
 describe('DCU runtime end to end on an RS485 bus', () => {

@@ -1,8 +1,8 @@
 // Output of the STS command-line tool: aligned "label  value" lines for people,
 // and JSON (bigints as hex, dates as ISO) for scripts.
-import type { DecodedToken } from './decode.js';
-import type { GeneratedToken } from './generate.js';
-import { groupDigits } from './token-number.js';
+import type { DecodedToken } from '../../../shared/sts/decode.js';
+import type { GeneratedToken } from '../../../shared/sts/generate.js';
+import { groupDigits } from '../../../shared/sts/token-number.js';
 
 export interface KeyInfo {
   decoderKey: string;

@@ -5,13 +5,13 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatDecoded, formatGenerated, jsonReplacer, type KeyInfo, verdict } from './cli-format.js';
-import { decodeToken } from './decode.js';
-import { deriveDecoderKey, type EncryptionAlgorithm, parseHexKey, toHex } from './decoder-key.js';
-import { StsError } from './errors.js';
-import { type GenerateTokenInput, generateToken } from './generate.js';
-import { keyParameters, meterIdentity } from './identity.js';
-import { generateKeyChangeTokens } from './key-change.js';
-import { isBaseDate, nextBaseDate } from './tid.js';
+import { decodeToken } from '../../../shared/sts/decode.js';
+import { deriveDecoderKey, type EncryptionAlgorithm, parseHexKey, toHex } from '../../../shared/sts/decoder-key.js';
+import { StsError } from '../../../shared/sts/errors.js';
+import { type GenerateTokenInput, generateToken } from '../../../shared/sts/generate.js';
+import { keyParameters, meterIdentity } from '../../../shared/sts/identity.js';
+import { generateKeyChangeTokens } from '../../../shared/sts/key-change.js';
+import { isBaseDate, nextBaseDate } from '../../../shared/sts/tid.js';
 
 const HELP = `sts — STS prepaid tokens (IEC 62055-41)
 (sts = npx tsx cloud/vending/sts/cli.ts)

@@ -13,7 +13,6 @@ import {
   type CosemAttributeDescriptor,
   type GetDataResult,
   type CosemMethodDescriptor,
-  type ExceptionResponse,
   type InitiateResponse,
   type SelectiveAccessDescriptor,
   ApplicationContextName,
@@ -24,12 +23,11 @@ import {
   encodeApdu,
   nameOf,
   readGetDataResult,
-  ServiceError,
-  StateError,
 } from '../apdu/index.js';
 import { readSequenceOf } from '../apdu/xdr.js';
 import { hlsGmacReply, verifyHlsGmacReply } from '../security/hls-gmac.js';
 import { isCipheredTag } from '../security/ciphered-apdu.js';
+import { ExceptionResponseError } from './exception-error.js';
 import { Protection } from './protection.js';
 import { ASSOCIATION_LN, CLIENT_CONFORMANCE, type ClientAssociationConfig, DLMS_VERSION, MECHANISM_ID, type Negotiated } from './settings.js';
 export { CLIENT_CONFORMANCE } from './settings.js';
@@ -179,7 +177,7 @@ export class ClientAssociation {
 
   private handle(op: Operation, apdu: Apdu): ClientStep {
     if (apdu.kind === 'ExceptionResponse') {
-      throw new AccessError(describeExceptionResponse(apdu), 'exception-response', apdu.stateError);
+      throw new ExceptionResponseError(apdu);
     }
     if (apdu.kind === 'ConfirmedServiceError') {
       throw new AccessError(`the meter answered with confirmed-service-error ${JSON.stringify(apdu)}`, 'confirmed-service-error', 0);
@@ -372,12 +370,4 @@ function decodeActionResponseItem(bytes: Uint8Array): { result: number; data: Co
 }
 
 export { writeData };
-
-/** A technician's reading of an exception-response, e.g. a counter the meter refuses as too low. */
-function describeExceptionResponse(apdu: ExceptionResponse): string {
-  const what = `the meter answered with an exception-response (${nameOf(StateError, apdu.stateError)}, ${nameOf(ServiceError, apdu.serviceError)})`;
-  if (apdu.serviceError === ServiceError['invocation-counter-error'] && apdu.invocationCounter !== undefined) {
-    return `${what}: it refused our invocation counter and reports ${apdu.invocationCounter}; send a higher one`;
-  }
-  return what;
-}
+export { ExceptionResponseError };

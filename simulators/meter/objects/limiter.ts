@@ -16,7 +16,7 @@ import { array, bool, dateTimeOctets, doubleLongUnsigned, integer, logicalName, 
 export const LIMITER = parseObis('0.0.17.0.0.255');
 const ACTIVE_POWER_IMPORT = parseObis('1.0.1.7.0.255');
 const DISCONNECT_SCRIPT_TABLE = parseObis('0.0.10.0.106.255');
-const UNSPECIFIED_TIME = dateTimeOctets({
+export const UNSPECIFIED_TIME = dateTimeOctets({
   year: null, month: null, dayOfMonth: null, dayOfWeek: null, hour: null, minute: null,
   second: null, hundredths: null, deviation: null, clockStatus: null,
 });

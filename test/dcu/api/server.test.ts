@@ -84,7 +84,8 @@ describe('local API', () => {
   it.each([
     [{ id: 'x', kind: 'relay', meter: '1' }, 'action', /required/],
     [{ id: 'x', kind: 'relay', meter: '1', action: 'open' }, 'action', /expected "connect" or "disconnect"/],
-    [{ id: 'x', kind: 'reboot', meter: '1' }, 'kind', /expected one of "relay", "clock-sync", "read", "config", "meter-keys", got "reboot"/],
+    [{ id: 'x', kind: 'reboot', meter: '1' }, 'kind', /expected one of "relay", "clock-sync", "read", "config", "meter-keys", "token", got "reboot"/],
+    [{ id: 'x', kind: 'token', meter: '1', token: '1234 5678 9012 3456 789' }, 'token', /must be 20 decimal digits, got '1234567890123456789'/],
     [{ kind: 'relay', meter: '1', action: 'connect' }, 'id', /required/],
     [{ id: '', kind: 'relay', meter: '1', action: 'connect' }, 'id', /must not be empty/],
     [{ id: 'x', kind: 'clock-sync', meter: '1', forced: true }, 'forced', /unknown field/],

@@ -258,6 +258,7 @@ export function fakeExecutor(store: DcuStore, delayMs = 20): FakeExecutor {
         : request.kind === 'read' ? { registers: request.registers ?? null }
         : request.kind === 'config' ? { version: request.version }
         : request.kind === 'meter-keys' ? { bytes: request.sealed.length }
+        : request.kind === 'token' ? { token: request.token }
         : { force: request.force ?? false };
       return acceptCommand(store, { id: request.id, kind: request.kind, meter, params }, async () => {
         calls.push(request);

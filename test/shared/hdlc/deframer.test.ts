@@ -7,6 +7,7 @@ import { crc16x25 } from '../../../shared/hdlc/crc.js';
 import { Deframer } from '../../../shared/hdlc/deframer.js';
 import { decodeFrame, encodeFrame } from '../../../shared/hdlc/frame.js';
 import { decodeParameters } from '../../../shared/hdlc/parameters.js';
+import { splitAt } from '../../helpers/split-at.js';
 
 const vectors = JSON.parse(readFileSync(new URL('../../../../shared/vectors/dlms-hdlc.json', import.meta.url), 'utf8'));
 /** The captured session: every frame of the vector file in order, as one byte stream. */
@@ -17,18 +18,6 @@ function feed(chunks: Uint8Array[]): string[] {
   const d = new Deframer();
   const out: string[] = [];
   for (const c of chunks) for (const raw of d.push(c).raw) out.push(hex(raw));
-  return out;
-}
-
-function splitAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let last = 0;
-  for (const p of points) {
-    out.push(bytes.subarray(last, p));
-    last = p;
-  }
-  out.push(bytes.subarray(last));
   return out;
 }
 

@@ -5,6 +5,7 @@ import type {
   SyncReading, UplinkMessage,
 } from '../../../shared/sync/messages.js';
 import { COMMAND_KINDS } from '../../../shared/sync/messages.js';
+import { seededRandom } from '../../../simulators/meter/transport/faults.js';
 
 // -0 travels as 0 (as in JSON); CBOR via cbor-x cannot tell them apart for integers.
 const double = fc.double().map((x) => (Object.is(x, -0) ? 0 : x));
@@ -90,24 +91,12 @@ const signedCommand: fc.Arbitrary<SignedCommand> = fc.record({
 export const uplink: fc.Arbitrary<UplinkMessage> = fc.oneof(readingsBatch, eventsBatch, status, result);
 export const downlink: fc.Arbitrary<DownlinkMessage> = fc.oneof(ack, signedCommand);
 
-/** A small deterministic PRNG, so the realistic batch is the same on every run. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /**
  * Hourly load profile as a DCU sends it: `meters` meters × import/export registers (Wh,
  * cumulative) × `hours`, ordered by (ts, meter, obis) or (meter, ts, obis).
  */
 export function loadProfileBatch(o: { meters: number; hours: number; order: 'ts' | 'meter'; bigint?: boolean; seed?: number }): ReadingsBatch {
-  const rnd = prng(o.seed ?? 1);
+  const rnd = seededRandom(o.seed ?? 1); // deterministic: the realistic batch is the same on every run
   const t0 = Date.UTC(2026, 2, 10, 0, 0, 0);
   const serials = Array.from({ length: o.meters }, (_, m) => `LGZ${String(91_000_000 + m * 37).padStart(10, '0')}`);
   const totals = serials.map(() => [Math.floor(1e6 + rnd() * 9e7), Math.floor(rnd() * 1e6)]);

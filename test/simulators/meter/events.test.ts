@@ -76,13 +76,11 @@ describe('load profile by range (property)', () => {
     );
   });
 
-  it('is fast: 16 meters, 3 days of load profile each', () => {
-    const t0 = performance.now();
+  it('16 meters give 3 days of load profile each, 96 rows a day (speed belongs to bench/, not here)', () => {
     for (let k = 0; k < 16; k++) {
       const m = makeMeter({ serial: `SIM${k}` });
       const rows = items(read(m, 7, Obis.loadProfile, 2, READER(START + 30 * DAY), range(START + 20 * DAY, START + 23 * DAY - QUARTER)));
       expect(rows).toHaveLength(3 * 96);
     }
-    expect(performance.now() - t0).toBeLessThan(1000);
   });
 });

