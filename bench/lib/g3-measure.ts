@@ -64,13 +64,20 @@ export async function measureCycle(o: { nodes: PlcNodeSpec[]; channel: ChannelMo
     const machine0 = machineBusy();
     lag.enable();
     const w0 = performance.now();
-    // A line a minute (G3_BENCH_PROGRESS_S), so a slow cycle shows what the DCU is doing.
+    // A line a minute (G3_BENCH_PROGRESS_S), so a slow cycle shows what the DCU is doing and
+    // how busy the channel was since the last line.
+    let previous = { busyMs: before.stats.onAir.busyMs, wall: w0 };
     const progress = setInterval(() => {
       const l = dcu!.network.stats();
-      o.log(
-        `    … ${fmt((performance.now() - w0) / 1000)} s wall: ${l.answers - limiter0.answers} answers, ${l.timeouts - limiter0.timeouts} timeouts; ` +
-          `limit ${l.window.toFixed(1)}, ${l.inFlight} in flight, ${l.queued} waiting; queue estimate ${l.queueEstimate.toFixed(1)}`,
-      );
+      void sim.snapshot().then((s) => {
+        const now = performance.now();
+        const busy = (s.stats.onAir.busyMs - previous.busyMs) / ((now - previous.wall) / o.timeScale);
+        previous = { busyMs: s.stats.onAir.busyMs, wall: now };
+        o.log(
+          `    … ${fmt((now - w0) / 1000)} s wall: ${l.answers - limiter0.answers} answers, ${l.timeouts - limiter0.timeouts} timeouts; ` +
+            `limit ${l.window.toFixed(1)}, ${l.inFlight} in flight, ${l.queued} waiting; queue estimate ${l.queueEstimate.toFixed(1)}; channel busy ${(100 * busy).toFixed(0)} % since the last line`,
+        );
+      });
     }, 1000 * Number(process.env.G3_BENCH_PROGRESS_S ?? 60));
     const summaries = await dcu.cycle().finally(() => clearInterval(progress));
     const wallMs = performance.now() - w0;

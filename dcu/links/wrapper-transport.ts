@@ -20,7 +20,10 @@ export interface WrapperOptions {
 }
 
 abstract class WrapperTransport implements ApduTransport {
-  protected pending: { resolve: (apdu: Uint8Array) => void; reject: (e: Error) => void } | null = null;
+  protected pending: { resolve: (apdu: Uint8Array) => void; reject: (e: Error) => void; accept?: (apdu: Uint8Array) => boolean } | null = null;
+
+  /** Answers dropped as late copies of an answer already taken. */
+  lateAnswers = 0;
 
   constructor(readonly options: WrapperOptions) {}
 
@@ -35,12 +38,12 @@ abstract class WrapperTransport implements ApduTransport {
   protected abstract sendBytes(bytes: Uint8Array): Promise<void>;
   protected abstract readonly retries: number;
 
-  async request(apdu: Uint8Array): Promise<Uint8Array> {
+  async request(apdu: Uint8Array, accept?: (answer: Uint8Array) => boolean): Promise<Uint8Array> {
     if (this.pending) throw new Error('wrapper request while another is outstanding');
     const bytes = encodeWrapper({ source: this.options.client, destination: this.options.logicalDevice ?? 1, apdu });
     const timeout = this.options.responseTimeout ?? 5000;
     for (let attempt = 0; ; attempt++) {
-      const answer = new Promise<Uint8Array>((resolve, reject) => (this.pending = { resolve, reject }));
+      const answer = new Promise<Uint8Array>((resolve, reject) => (this.pending = { resolve, reject, ...(accept && { accept }) }));
       const timer = setTimeout(() => this.fail(new LinkTimeout(`no answer from ${this.description} within ${timeout} ms`, timeout)), timeout);
       try {
         await this.sendBytes(bytes);
@@ -54,9 +57,13 @@ abstract class WrapperTransport implements ApduTransport {
     }
   }
 
-  /** An incoming PDU: only the answer from our server to our client SAP counts. */
+  /** An incoming PDU: only the answer from our server to our client SAP, to the request out now, counts. */
   protected onPdu(pdu: WrapperPdu): void {
     if (pdu.destination !== this.options.client || pdu.source !== (this.options.logicalDevice ?? 1)) return;
+    if (this.pending?.accept && !this.pending.accept(pdu.apdu)) {
+      this.lateAnswers++;
+      return;
+    }
     this.pending?.resolve(pdu.apdu);
   }
 

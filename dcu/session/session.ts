@@ -214,7 +214,7 @@ export class DlmsSession {
       for (;;) {
         let answer: Uint8Array;
         try {
-          answer = await transport.request(apdu);
+          answer = await transport.request(apdu, (a) => this.association.answers(a));
         } catch (e) {
           this.association = new ClientAssociation(this.options.association); // its state died with the link
           throw e;

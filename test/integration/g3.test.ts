@@ -40,12 +40,25 @@ describe('DCU with 200 G3-PLC meters', () => {
     expect(runtime.targets()).toHaveLength(COUNT);
   }, 90_000);
 
-  it('reads daily billing and load profile from all of them: the buffer holds what the meters hold', async () => {
-    for (const task of ['daily-billing', 'load-profile']) {
-      const runs = await runtime.scheduler.fire(task);
-      expect(runs, task).toHaveLength(COUNT);
-      expect(runs.filter((r) => r.outcome !== 'ok'), task).toEqual([]);
+  it('reads daily billing and load profile from all of them, farthest meters first, each meter both tasks back to back: the buffer holds what the meters hold', async () => {
+    const tasks = ['daily-billing', 'load-profile'];
+    const summaries = await runtime.scheduler.fireTogether(tasks);
+    for (const [i, runs] of summaries.entries()) {
+      expect(runs, tasks[i]).toHaveLength(COUNT);
+      expect(runs.filter((r) => r.outcome !== 'ok'), tasks[i]).toEqual([]);
     }
+    // The order the meters were started in: hop counts never rise, and every meter's profile
+    // run starts right after its own billing run ended (runs are numbered as they start).
+    const { store } = runtime;
+    const hopsOf = new Map(store.meters.list({ link: LINK }).map((m) => [m.id, m.hops ?? 0]));
+    const [billing, profile] = tasks.map((name) => store.schedule.runs({ task: store.schedule.get(name)!.id, limit: 10 * COUNT }).sort((a, b) => a.id - b.id));
+    const started = billing.map((r) => hopsOf.get(r.meter!)!);
+    expect(new Set(started).size).toBeGreaterThan(1);
+    expect(started).toEqual([...started].sort((a, b) => b - a));
+    const profileOf = new Map(profile.map((r) => [r.meter, r]));
+    for (const b of billing) expect(profileOf.get(b.meter)!.startedAt).toBeGreaterThanOrEqual(b.finishedAt!);
+    // More meters than sessions at once: the last meters' billing waits for earlier meters to finish both tasks.
+    expect(Math.min(...profile.map((r) => r.id))).toBeLessThan(Math.max(...billing.map((r) => r.id)));
     for (const node of setup.sim.nodes) {
       for (const profile of [Obis.dailyBilling, Obis.loadProfile]) {
         const { expected, stored } = compareProfile(setup, node.serial, profile);

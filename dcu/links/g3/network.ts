@@ -66,6 +66,7 @@ export interface G3NetworkEvents {
 
 interface Waiter {
   resolve: (apdu: Uint8Array) => void;
+  accept?: (apdu: Uint8Array) => boolean;
 }
 
 export interface ExchangeOptions {
@@ -73,6 +74,8 @@ export interface ExchangeOptions {
   serverWPort: number;
   /** Overrides the hop-based timeout of this attempt, ms. */
   timeoutMs?: number;
+  /** False for a late answer to an earlier request: it is dropped and the wait goes on. */
+  accept?: (apdu: Uint8Array) => boolean;
 }
 
 const priorityOfWork = new AsyncLocalStorage<number>();
@@ -90,7 +93,7 @@ export class G3Network extends EventEmitter<G3NetworkEvents> implements MeterLin
   private sessionQueue: { priority: number; order: number; start: () => void }[] = [];
   private order = 0;
   private routesTimer: NodeJS.Timeout | null = null;
-  readonly counters = { requests: 0, answers: 0, timeouts: 0, retriedBusy: 0, routeErrors: 0, strayAnswers: 0, badPackets: 0 };
+  readonly counters = { requests: 0, answers: 0, timeouts: 0, retriedBusy: 0, routeErrors: 0, strayAnswers: 0, lateAnswers: 0, badPackets: 0 };
 
   constructor(readonly channel: ByteChannel, readonly options: G3NetworkOptions) {
     super();
@@ -194,7 +197,7 @@ export class G3Network extends EventEmitter<G3NetworkEvents> implements MeterLin
       try {
         let timeoutNow: () => void = () => {};
         answer = new Promise<Uint8Array>((resolve, reject) => {
-          this.waiters.set(key, { resolve });
+          this.waiters.set(key, { resolve, ...(o.accept && { accept: o.accept }) });
           timeoutNow = () => reject(new LinkTimeout(`no answer from ${node.eui64} (short ${node.shortAddress}, ${node.hops ?? '?'} hops) on ${this.name} within ${timeout} ms`, timeout));
         });
         answer.catch(() => undefined);
@@ -380,6 +383,10 @@ export class G3Network extends EventEmitter<G3NetworkEvents> implements MeterLin
     const w = this.waiters.get(key);
     if (!w) {
       this.counters.strayAnswers++;
+      return;
+    }
+    if (w.accept && !w.accept(p.apdu)) {
+      this.counters.lateAnswers++;
       return;
     }
     this.waiters.delete(key);

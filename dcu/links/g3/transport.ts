@@ -46,10 +46,10 @@ export class G3Transport implements ApduTransport {
     this.open_ = true;
   }
 
-  async request(apdu: Uint8Array): Promise<Uint8Array> {
+  async request(apdu: Uint8Array, accept?: (answer: Uint8Array) => boolean): Promise<Uint8Array> {
     if (!this.open_) throw new LinkTimeout(`${this.description} is not open`, 0);
     const retries = this.options.maxRetries ?? 3;
-    const wports = { clientWPort: this.options.client, serverWPort: this.options.logicalDevice ?? 1 };
+    const wports = { clientWPort: this.options.client, serverWPort: this.options.logicalDevice ?? 1, ...(accept && { accept }) };
     let timeoutMs: number | undefined;
     for (let attempt = 0; ; attempt++) {
       const node = this.nodeOrThrow();

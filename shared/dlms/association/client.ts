@@ -28,6 +28,7 @@ import { readSequenceOf } from '../apdu/xdr.js';
 import { hlsGmacReply, verifyHlsGmacReply } from '../security/hls-gmac.js';
 import { isCipheredTag } from '../security/ciphered-apdu.js';
 import { ExceptionResponseError } from './exception-error.js';
+import { lateAnswerReason } from './late-answer.js';
 import { Protection } from './protection.js';
 import { ASSOCIATION_LN, CLIENT_CONFORMANCE, type ClientAssociationConfig, DLMS_VERSION, MECHANISM_ID, type Negotiated } from './settings.js';
 export { CLIENT_CONFORMANCE } from './settings.js';
@@ -61,6 +62,8 @@ export class ClientAssociation {
   state: 'idle' | 'associating' | 'associated' | 'released' = 'idle';
   negotiated: Negotiated | null = null;
   private op: Operation | null = null;
+  /** The last APDU answers() opened, so that receive() does not decipher it twice. */
+  private opened: { bytes: Uint8Array; apdu: Apdu } | null = null;
   private invokeId = 0;
   private clientChallenge: Uint8Array = new Uint8Array(0);
   private readonly protection: Protection | null;
@@ -166,8 +169,30 @@ export class ClientAssociation {
     }
   }
 
+  /**
+   * Whether `bytes` may answer the request outstanding rather than an earlier one (see
+   * late-answer.ts): a datagram transport keeps waiting past an answer that does not. The
+   * APDU is opened once: receive() then takes the same bytes without deciphering them again.
+   */
+  answers(bytes: Uint8Array): boolean {
+    const op = this.op;
+    if (!op) return false;
+    let apdu: Apdu;
+    try {
+      apdu = this.open(bytes);
+    } catch (e) {
+      // A counter already used: an earlier answer sent again. Anything else is receive()'s to report.
+      return !(e instanceof SecurityError && e.reason === 'replayed-counter');
+    }
+    this.opened = { bytes, apdu };
+    const blocks = op.kind === 'set' || op.kind === 'action' ? op.blocks.length > 0 : false;
+    return lateAnswerReason({ kind: op.kind, invokeId: this.invokeId, ...(op.kind === 'get' && { lastBlock: op.last }), ...(blocks && { awaitedBlock: (op as { next: number }).next }) }, apdu) === null;
+  }
+
   /** Decodes, deciphering first when the APDU is protected. */
   private open(bytes: Uint8Array): Apdu {
+    if (this.opened?.bytes === bytes) return this.opened.apdu;
+    this.opened = null;
     if (bytes.length > 0 && isCipheredTag(bytes[0])) {
       if (!this.protection) throw new SecurityError('the meter sent a ciphered APDU but this association has no keys', 'rejected');
       return decodeApdu(this.protection.open(bytes));
