@@ -140,6 +140,9 @@ export class G3Modem extends EventEmitter<G3ModemEvents> {
     return new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.data.delete(handle);
+        // Its buffer counts as free again: the next request waiting for one goes (else, with
+        // every unconfirmed request given up on, the waiting ones would wait for ever).
+        this.bufferWait.shift()?.();
         // The modem may still confirm it later: the handle stays out of use until then.
         this.quarantine.set(handle, setTimeout(() => this.freeHandle(handle), 4 * limit).unref());
         reject(new LinkTimeout(`G3 modem on ${this.channel.name}: no ADPD-DATA.confirm for nsduHandle ${handle} within ${limit} ms`, limit));

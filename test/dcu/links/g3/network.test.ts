@@ -152,6 +152,37 @@ describe('G3 modem driver over a pty pair', () => {
     expect(network.modem.buffers).toBe(1); // no-buffers with one request out: the modem takes one at a time
   });
 
+  it('a data request the modem never confirms frees its buffer when given up: requests waiting for a buffer go on', async () => {
+    const { modem, network } = await open();
+    await join(modem, network, 5);
+    await join(modem, network, 6);
+    let dataRequests = 0;
+    modem.onMessage = (m) => {
+      // Alive: keep-alives are answered, so the modem is not restarted (which would free everything).
+      if (m.type === 'get-request') void modem.send({ type: 'get-confirm', status: AdpStatus.success, attributeId: m.attributeId, index: m.index, value: Uint8Array.of(1) });
+      if (m.type !== 'data-request') return;
+      dataRequests++;
+      // The first: no buffers (the driver learns the modem takes one at a time); the second: never confirmed.
+      if (dataRequests === 1) return void modem.send({ type: 'data-confirm', status: AdpStatus.noBuffers, nsduHandle: m.nsduHandle });
+      if (dataRequests === 2) return;
+      void modem.send({ type: 'data-confirm', status: AdpStatus.success, nsduHandle: m.nsduHandle });
+      void modem.send({ type: 'data-indication', linkQualityIndicator: 90, packet: answerOf(m.packet) });
+    };
+    // A gives up at once (no repeat): nothing else is sent that could free the buffer by the way.
+    const a = new G3Transport(network, { eui64: EUI(5), client: 1, maxRetries: 0 });
+    const b = new G3Transport(network, { eui64: EUI(6), client: 1 });
+    await a.open();
+    await b.open();
+    const first = a.request(Uint8Array.of(7));
+    await until(() => dataRequests === 2);
+    expect(network.modem.buffers).toBe(1);
+    // Waits for the one buffer, held by a request whose confirm never comes (600 ms).
+    const second = b.request(Uint8Array.of(8));
+    await expect(first).rejects.toBeInstanceOf(LinkTimeout);
+    expect([...(await second)]).toEqual([0xc4, 6, 8]);
+    expect(network.stats().restarts).toBe(0);
+  }, 10_000);
+
   it('an answer that never comes is asked again with a longer timeout, then given up as LinkTimeout', async () => {
     const { modem, network } = await open();
     await join(modem, network, 3);
@@ -226,3 +257,11 @@ describe('G3 modem driver over a pty pair', () => {
     expect(network.modem.counters.badFrames).toBeGreaterThan(0);
   });
 });
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
