@@ -132,7 +132,7 @@ function report(name: string, r: CycleResult, timeScale: number): number {
   const m = r.limits;
   const needed = m.maxInFlight.max > 1 ? `; needed to fill the channel ≈ round trip ÷ air time per request ≈ ${fmt(neededInFlight(r), 0)}` : '';
   log(`  DCU limits: in flight ${m.maxInFlight.min}..${m.maxInFlight.max} starting at ${m.maxInFlight.initial}, at most ${m.maxSessions} session(s) at once${needed}`);
-  log(`  DCU limiter: peak ${l.peakInFlight} in flight, window at the end ${fmt(l.window, 1)}; answers ${l.answers}, timeouts ${l.timeouts}, busy/no-buffers ${l.retriedBusy}, delay signals ${l.delaySignals}, decreases ${l.decreases}, stray answers ${l.strayAnswers}, late copies dropped ${l.lateAnswers}`);
+  log(`  DCU limiter: peak ${l.peakInFlight} in flight, window at the end ${fmt(l.window, 1)}; answers ${l.answers}, timeouts ${l.timeouts}, busy/no-buffers ${l.retriedBusy}, delay signals ${l.delaySignals}, decreases ${l.decreases} (busy ${l.decreasesOnBusy}, timeouts ${l.decreasesOnTimeouts}, delay ${l.decreasesOnDelay}), stray answers ${l.strayAnswers}, late copies dropped ${l.lateAnswers}`);
   const uartBytes = r.tap.uartOut + r.tap.uartIn;
   const uartMs = (uartBytes * UART.bitsPerByte * 1000) / UART.baud;
   log(

@@ -121,12 +121,12 @@ export class DlmsSession {
     return result.value;
   }
 
-  /** Whether the meter takes several attributes in one GET (multiple-references conformance). */
   /** Selective access (profiles by range or entry) was negotiated; without it, it must not be used. */
   get canSelect(): boolean {
     return this.negotiated !== null && hasConformance(this.negotiated.conformance, 'selective-access');
   }
 
+  /** Whether the meter takes several attributes in one GET (multiple-references conformance). */
   get canGetList(): boolean {
     return this.negotiated !== null && hasConformance(this.negotiated.conformance, 'multiple-references') && (this.options.maxListItems ?? 10) > 1;
   }
@@ -211,6 +211,7 @@ export class DlmsSession {
       if (!transport.isOpen) throw new LinkTimeout(`${transport.description} is not connected`, 0);
       let apdu = first();
       let reciphered = false;
+      let restarted = false;
       for (;;) {
         let answer: Uint8Array;
         try {
@@ -222,6 +223,14 @@ export class DlmsSession {
         const step = this.association.receive(answer);
         if (step.kind === 'done') return step.result;
         if (step.kind === 'fail') {
+          // A block transfer the meter lost track of: a repeated GET-Request-Next after a lost
+          // answer (the meter already sent that block, or the last one) is refused. A GET can
+          // start over, once: same operation from its first APDU, a new invoke-id.
+          if (request?.idempotent && !restarted && blockTransferLost(step.error)) {
+            restarted = true;
+            apdu = first();
+            continue;
+          }
           const replay = request ? replayRefusal(apdu, step.error) : null;
           if (!replay) throw step.error;
           const again = request!.idempotent && !reciphered;
@@ -278,6 +287,10 @@ function replayRefusal(sent: Uint8Array, error: Error): { counter: number; repor
   const counter = parseCipheredApdu(sent).invocationCounter;
   const reported = error.reportedCounter;
   return { counter, reported, received: reported === counter || reported === counter + 1 };
+}
+
+function blockTransferLost(error: Error): boolean {
+  return error instanceof AccessError && (error.result === 'data-block-number-invalid' || error.result === 'no-long-get-in-progress');
 }
 
 /** A meter's refusal becomes a value; anything else stays an exception. */

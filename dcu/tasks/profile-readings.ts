@@ -1,7 +1,7 @@
 // Turns a profile buffer into readings for the buffer: the clock column gives the time,
 // a status column (0.0.96.10.x.255) gives the status bits of the row, every other column
 // becomes one reading keyed (ts, meter, obis, attribute), with its register's scaler and unit.
-import { ProtocolError } from '../../shared/errors.js';
+import { AccessError, ProtocolError } from '../../shared/errors.js';
 import type { CaptureObjectDefinition } from '../../shared/dlms/apdu/index.js';
 import type { CosemData } from '../../shared/dlms/data.js';
 import { asDateTime, dateTimeToUtc } from '../../shared/dlms/datetime.js';
@@ -17,11 +17,14 @@ export interface ScalerUnit {
 
 /** Scaler and unit of every register column (IC 3/4 attribute 3), read once per session. */
 export async function columnScalers(session: DlmsSession, columns: CaptureObjectDefinition[], cache: Map<string, ScalerUnit>): Promise<Map<string, ScalerUnit>> {
-  for (const c of columns) {
-    if ((c.classId !== 3 && c.classId !== 4) || c.attributeIndex !== 2 || cache.has(c.logicalName)) continue;
-    const su = await session.get(c.classId, c.logicalName, 3);
+  const missing = columns.filter((c) => (c.classId === 3 || c.classId === 4) && c.attributeIndex === 2 && !cache.has(c.logicalName));
+  // One GET-with-list for all of them where the meter takes it: on PLC every request saved is a
+  // round trip of seconds and a modem buffer held.
+  const values = await session.getList(missing.map((c) => ({ classId: c.classId, instanceId: c.logicalName, attributeId: 3 })));
+  for (const [i, su] of values.entries()) {
+    if (su instanceof AccessError) throw su;
     if (su.type === 'structure' && su.value[0]?.type === 'integer' && su.value[1]?.type === 'enum') {
-      cache.set(c.logicalName, { scaler: su.value[0].value, unit: su.value[1].value });
+      cache.set(missing[i].logicalName, { scaler: su.value[0].value, unit: su.value[1].value });
     }
   }
   return cache;

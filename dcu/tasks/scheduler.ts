@@ -97,12 +97,9 @@ export class Scheduler {
  */
 export async function runOnAllBuses(ctx: TaskContext, tasks: TaskRecord[], targets: Target[]): Promise<RunSummary[][]> {
   const byBus = new Map<string, Target[]>();
-  // Farthest meters first (G3: each exchange crosses more hops, so their sessions take longest):
-  // started last, one slow far meter would keep the cycle open long after the rest are done.
-  const byHops = [...targets].sort((a, b) => (b.meter.hops ?? 0) - (a.meter.hops ?? 0));
-  for (const t of byHops) byBus.set(t.bus.name, [...(byBus.get(t.bus.name) ?? []), t]);
+  for (const t of targets) byBus.set(t.bus.name, [...(byBus.get(t.bus.name) ?? []), t]);
   const perBus = await Promise.all(
-    [...byBus.values()].map(async (list) => {
+    [...byBus.values()].map(startOrder).map(async (list) => {
       const out: RunSummary[][] = tasks.map(() => new Array<RunSummary>(list.length));
       let next = 0;
       const worker = async () => {
@@ -118,4 +115,24 @@ export async function runOnAllBuses(ctx: TaskContext, tasks: TaskRecord[], targe
     ctx.log.info({ task: task.name, meters: summaries.length, failed: failed.length, rows: summaries.reduce((a, s) => a + s.rows, 0) }, 'task done');
     return summaries;
   });
+}
+
+/**
+ * The order meters start in: the farthest, the nearest, the next farthest, the next nearest…
+ * On G3 a far meter's session takes longest (every exchange crosses more hops): started late,
+ * one would keep the cycle open long after the rest. And its frames take the most channel time
+ * per modem buffer (a buffer is held only until the first hop), a near meter's the least: read
+ * all far meters first and then all near ones, and the cycle would first fill the channel and
+ * then run short of buffers with the channel half idle. Taken from both ends, every part of the
+ * cycle has both, and the far meters still all start in its first half. Meters with no hop
+ * count (RS485) keep their order.
+ */
+export function startOrder(targets: Target[]): Target[] {
+  const byHops = [...targets].sort((a, b) => (b.meter.hops ?? 0) - (a.meter.hops ?? 0));
+  const out: Target[] = [];
+  for (let i = 0, j = byHops.length - 1; i <= j; i++, j--) {
+    out.push(byHops[i]);
+    if (j > i) out.push(byHops[j]);
+  }
+  return targets.every((t) => t.meter.hops === null || t.meter.hops === undefined) ? [...targets] : out;
 }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Obis } from '../../shared/dlms/obis.js';
 import { runClockSyncCommand, runRelayCommand } from '../../dcu/commands/index.js';
 import type { DcuRuntime } from '../../dcu/runtime.js';
+import { startOrder } from '../../dcu/tasks/scheduler.js';
 import { type G3Setup, LINK, compareProfile, openG3, realClock, until } from './g3-helpers.js';
 
 const COUNT = 200;
@@ -40,21 +41,22 @@ describe('DCU with 200 G3-PLC meters', () => {
     expect(runtime.targets()).toHaveLength(COUNT);
   }, 90_000);
 
-  it('reads daily billing and load profile from all of them, farthest meters first, each meter both tasks back to back: the buffer holds what the meters hold', async () => {
+  it('reads daily billing and load profile from all of them, farthest and nearest meters in turn, each meter both tasks back to back: the buffer holds what the meters hold', async () => {
     const tasks = ['daily-billing', 'load-profile'];
     const summaries = await runtime.scheduler.fireTogether(tasks);
     for (const [i, runs] of summaries.entries()) {
       expect(runs, tasks[i]).toHaveLength(COUNT);
       expect(runs.filter((r) => r.outcome !== 'ok'), tasks[i]).toEqual([]);
     }
-    // The order the meters were started in: hop counts never rise, and every meter's profile
-    // run starts right after its own billing run ended (runs are numbered as they start).
+    // The order the meters were started in (runs are numbered as they start): the scheduler's
+    // start order — farthest, nearest, in turn — and every meter's profile run after its own
+    // billing run ended.
     const { store } = runtime;
     const hopsOf = new Map(store.meters.list({ link: LINK }).map((m) => [m.id, m.hops ?? 0]));
     const [billing, profile] = tasks.map((name) => store.schedule.runs({ task: store.schedule.get(name)!.id, limit: 10 * COUNT }).sort((a, b) => a.id - b.id));
     const started = billing.map((r) => hopsOf.get(r.meter!)!);
     expect(new Set(started).size).toBeGreaterThan(1);
-    expect(started).toEqual([...started].sort((a, b) => b - a));
+    expect(started).toEqual(startOrder(runtime.targets()).map((t) => t.meter.hops));
     const profileOf = new Map(profile.map((r) => [r.meter, r]));
     for (const b of billing) expect(profileOf.get(b.meter)!.startedAt).toBeGreaterThanOrEqual(b.finishedAt!);
     // More meters than sessions at once: the last meters' billing waits for earlier meters to finish both tasks.

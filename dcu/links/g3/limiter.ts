@@ -4,23 +4,25 @@
 // adapts, the way TCP's congestion window does:
 //   - slow start, then additive increase (+1 per window's worth of answers) while answers
 //     come back in time;
-//   - multiplicative decrease (halve) when the modem says busy or no-buffers, and on
-//     timeouts when they come more often than usual. PLC loses frames at random (noise, a
-//     weak link) at a steady rate: a loss-based window would shrink to ~1/√p for nothing.
-//     So a timeout counts as congestion only when the recent loss rate rises clearly above
-//     the long-run rate while round trips grow too — by half, or less the further losses
-//     rose (a noisier line loses more without any queue: cutting then would only slow the
-//     cycle down);
-//   - delay-based: the round trip per hop, smoothed over many answers (one PLC hop varies
-//     several-fold by itself), well above its smallest smoothed value means queues are
-//     growing on the channel: a gentler decrease, before losses start;
-//   - queueing delay, Vegas-like: requests in flight × (1 − smallest ÷ current round trip per
-//     hop) estimates how many of them wait in the channel's queue rather than travel; above a
-//     quarter of the window growth stops (more would only lengthen the queue, not the rate);
+//   - multiplicative decrease (halve) when the modem says busy, and on timeouts only when
+//     they say congestion. PLC loses frames at random (noise, a weak link) at a steady rate,
+//     and a far meter loses several times more than a near one: a loss-based window would
+//     shrink to ~1/√p for nothing. So a timeout counts as congestion when the recent loss rate
+//     rises clearly above the long-run rate while round trips are 1.6 × their base, or when
+//     most recent exchanges are lost (a collapsing channel leaves no answers to time);
+//   - delay-based: round trips against their hop class's base (queue-delay.ts: a queue adds
+//     the same wait to a near meter's exchange as to a far one's, so dividing by hops would
+//     misread it): smoothed, twice the base means queues are growing — a gentler decrease,
+//     before losses start;
+//   - queueing delay, Vegas-like: requests in flight × (1 − base ÷ round trip) estimates how
+//     many of them wait in the channel's queue rather than travel; above a quarter of the
+//     window growth stops (more would only lengthen the queue, not the rate);
 //   - at most one decrease per window: requests sent before a decrease do not cut again
 //     (one burst of losses is one congestion event, not twenty).
 // Requests beyond the limit wait, highest priority first (commands before reads), then in
 // order of arrival. No timers, no clock: callers report what happened.
+
+import { QueueDelay } from './queue-delay.js';
 
 export interface LimiterOptions {
   min: number;
@@ -54,6 +56,10 @@ export interface LimiterStats {
   congestion: number;
   delaySignals: number;
   decreases: number;
+  /** Decreases by cause: the modem said busy, timeouts with losses and queues up, round trips well above their base. */
+  decreasesOnBusy: number;
+  decreasesOnTimeouts: number;
+  decreasesOnDelay: number;
   /** Largest number in flight at once so far. */
   peakInFlight: number;
   /** Requests estimated to wait in queues (Vegas' diff), at the last answer. */
@@ -77,18 +83,13 @@ export class AdaptiveLimiter {
   private sequence = 0;
   /** Requests with a sequence below this were sent before the last decrease. */
   private decreasedAt = 0;
-  /** Smoothed round trip per hop (EWMA 1/16) and its smallest value (creeping up slowly). */
-  private perHop: number | null = null;
-  private perHopSamples = 0;
-  private minPerHop = Infinity;
-  /** The minimum is kept over two epochs of 512 answers (BBR's windowed min): when the work changes (longer frames), the base follows. */
-  private epochMin = Infinity;
-  private previousEpochMin = Infinity;
+  /** Round trips against their hop class's base: how much of them is queueing. */
+  private readonly delay = new QueueDelay();
   /** Loss rate of the last ~16 outcomes and of the long run (~256). */
   private recentLoss = 0;
   private usualLoss = 0;
   private queueEstimate = 0;
-  private readonly counters = { answers: 0, congestion: 0, delaySignals: 0, decreases: 0, peakInFlight: 0, queueHolds: 0 };
+  private readonly counters = { answers: 0, congestion: 0, delaySignals: 0, decreases: 0, decreasesOnBusy: 0, decreasesOnTimeouts: 0, decreasesOnDelay: 0, peakInFlight: 0, queueHolds: 0 };
 
   constructor(readonly options: LimiterOptions) {
     if (!(options.min >= 1 && options.min <= options.max)) throw new RangeError(`limiter bounds ${options.min}..${options.max} are not 1 ≤ min ≤ max`);
@@ -149,8 +150,9 @@ export class AdaptiveLimiter {
     const { min, max } = this.options;
     if (outcome.kind === 'neutral') return;
     const lost = outcome.kind === 'congestion' && outcome.cause === 'timeout' ? 1 : 0;
-    // Queues are growing: round trips (where known) well above their minimum.
-    const queueing = this.perHopSamples < 16 || this.perHop! > 1.3 * this.minPerHop;
+    // Queues are growing: round trips well above their base (unknown yet: assume so).
+    const inflation = this.delay.inflation;
+    const queueing = inflation === null || inflation > 1.3;
     if (outcome.kind === 'answer' || lost) {
       this.recentLoss += (lost - this.recentLoss) / 16;
       // The line's own loss rate, learnt while there is no queue (else congestion would become "usual").
@@ -160,34 +162,27 @@ export class AdaptiveLimiter {
       this.counters.congestion++;
       // busy / no-buffers: the modem itself says it is full. A timeout: only when losses are
       // up and queues with them.
-      // The more the losses rose, the less queue growth it takes as evidence: a round trip per
-      // hop 1.5 × its base with losses a little up, less with losses far up (a collapsing channel).
-      const queueGrew = this.perHopSamples < 16 || this.perHop! > (1.5 - Math.max(0, this.recentLoss - 0.2)) * this.minPerHop;
-      if (!lost || (this.recentLoss > Math.max(0.1, 1.5 * this.usualLoss + 0.05) && queueGrew)) this.decrease(sequence, 0.5);
+      // Round trips 1.6 × their base say queues grew (before a base is known a timeout says
+      // nothing of queues); most recent exchanges lost says it with no answers left to time
+      // (a collapsing channel).
+      const queueGrew = inflation !== null && inflation > 1.6;
+      if (!lost || (this.recentLoss > Math.max(0.1, 1.5 * this.usualLoss + 0.05) && queueGrew) || this.recentLoss > 0.7) this.decrease(sequence, 0.5, lost ? 'decreasesOnTimeouts' : 'decreasesOnBusy');
       return;
     }
     this.counters.answers++;
-    if (outcome.hops !== null) {
-      const sample = outcome.roundTripMs / Math.max(1, outcome.hops);
-      this.perHop = this.perHop === null ? sample : this.perHop + (sample - this.perHop) / 16;
-      // Trusted after 16 samples; the minimum is over the last 512–1024 samples, so a slower base (longer frames, a worse line) is learnt again.
-      if (++this.perHopSamples >= 16) {
-        this.epochMin = Math.min(this.epochMin, this.perHop);
-        if (this.perHopSamples % 512 === 0) [this.previousEpochMin, this.epochMin] = [this.epochMin, Infinity];
-        this.minPerHop = Math.min(this.previousEpochMin, this.epochMin);
-      }
-      if (this.perHop > (this.options.delayFactor ?? 2) * this.minPerHop) {
+    this.delay.sample(outcome.roundTripMs, outcome.hops);
+    const now = this.delay.inflation;
+    if (now !== null) {
+      if (now > (this.options.delayFactor ?? 2)) {
         this.counters.delaySignals++;
-        this.decrease(sequence, 0.8);
+        this.decrease(sequence, 0.8, 'decreasesOnDelay');
         return;
       }
       // Vegas: in flight × (1 − base ÷ actual) of them wait in queues; enough wait already: hold.
-      if (this.perHopSamples >= 16) {
-        this.queueEstimate = (this.active + 1) * Math.max(0, 1 - this.minPerHop / this.perHop);
-        if (this.queueEstimate > (this.options.queueShare ?? 0.25) * this.windowSize) {
-          this.counters.queueHolds++;
-          return;
-        }
+      this.queueEstimate = (this.active + 1) * (1 - 1 / now);
+      if (this.queueEstimate > (this.options.queueShare ?? 0.25) * this.windowSize) {
+        this.counters.queueHolds++;
+        return;
       }
     }
     if (this.windowSize < this.threshold) this.windowSize = Math.min(max, this.windowSize + 1);
@@ -195,9 +190,10 @@ export class AdaptiveLimiter {
     this.windowSize = Math.max(min, this.windowSize);
   }
 
-  private decrease(sequence: number, factor: number): void {
+  private decrease(sequence: number, factor: number, cause: 'decreasesOnBusy' | 'decreasesOnTimeouts' | 'decreasesOnDelay'): void {
     if (sequence < this.decreasedAt) return; // sent before the last cut: same congestion event
     this.counters.decreases++;
+    this.counters[cause]++;
     this.windowSize = clamp(this.windowSize * factor, this.options.min, this.options.max);
     this.threshold = Math.max(this.options.min, this.windowSize);
     this.decreasedAt = this.sequence;

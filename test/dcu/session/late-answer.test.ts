@@ -26,38 +26,52 @@ afterEach(() => close());
 describe('a late answer to a repeated request', () => {
   for (const client of [17, 1] as const) {
     it(`is dropped in a block transfer (client ${client}, ${client === 1 ? 'ciphered' : 'plain'}); the profile is whole and right`, async () => {
-      const [running] = createMeterSet({ count: 1, firstAddress: 17, seed: 12, firstSerial: 70000012, startOfLife: LIFE });
-      const meter: WrapperMeter = { server: running.server, label: running.serial };
-      const server = await WrapperUdpServer.listen({ port: 0, meter, clock: () => now });
-      // Small PDUs: a day of the load profile comes in many blocks.
-      const association = { ...clientSettings(client), maxReceivePduSize: 128 };
-      const relay = await slowRelay(server.port, 20);
-      const transport = new WrapperUdpTransport({ host: '127.0.0.1', port: relay.port, client, responseTimeout: 300, maxRetries: 3 });
-      const session = new DlmsSession({ meter: running.serial, transport, association });
-      close = async () => {
-        await session.close();
-        await server.close();
-        relay.close();
-      };
-      await session.connect();
-      // The second answer from now (an early block) comes 350 ms late: after one repeat (300 ms),
-      // before a second, while the blocks after it are being asked for (20 ms each).
-      meter.faults = new FaultInjector({ late: { after: 1, times: 1, delay: 350 } }, 1, 0, 'wrapper');
-      const from = now - DAY;
-      const profile = await readProfile(session, Obis.loadProfile, { kind: 'range', from, to: now - 15 * 60_000 });
-      expect(meter.faults.counts.late).toBe(1);
-      expect(profile.rows).toHaveLength(96);
-      const got = running.meter.objects.get({ classId: 7, instanceId: Obis.loadProfile, attributeId: 2 }, undefined, { clientSap: client, authentication: association.authentication, now });
-      const model = 'data' in got ? got.data : { type: 'null-data' as const };
-      const rows = model.type === 'array' ? model.value.map((r) => (r.type === 'structure' ? r.value : [])) : [];
-      const first = rows.findIndex((r) => JSON.stringify(r[0]) === JSON.stringify(profile.rows[0][0]));
-      expect(profile.rows).toEqual(rows.slice(first, first + 96));
+      const { transport, late } = await readWithOneLateAnswer(client, { repeatWindow: 10_000 });
+      expect(late).toBe(1);
       // The meter answered the repeat from its cache; the late copy came while a later block was
       // asked for, and was dropped.
       expect(transport.lateAnswers).toBe(1);
     }, 30_000);
   }
+
+  it('a meter without a repeat cache refuses the repeated GET-Request-Next: the GET starts over, the late block is dropped, the profile is whole and right', async () => {
+    const { transport, late } = await readWithOneLateAnswer(17, { repeatWindow: 0 });
+    expect(late).toBe(1);
+    expect(transport.lateAnswers).toBe(1);
+  }, 30_000);
 });
+
+/** Reads a day of load profile with block 2 of the buffer 350 ms late; checks the rows against the model. */
+async function readWithOneLateAnswer(client: 17 | 1, o: { repeatWindow: number }): Promise<{ transport: WrapperUdpTransport; late: number }> {
+  const [running] = createMeterSet({ count: 1, firstAddress: 17, seed: 12, firstSerial: 70000012, startOfLife: LIFE });
+  const meter: WrapperMeter = { server: running.server, label: running.serial };
+  const server = await WrapperUdpServer.listen({ port: 0, meter, clock: () => now, repeatWindow: o.repeatWindow });
+  // Small PDUs: a day of the load profile comes in many blocks.
+  const association = { ...clientSettings(client), maxReceivePduSize: 128 };
+  const relay = await slowRelay(server.port, 20);
+  const transport = new WrapperUdpTransport({ host: '127.0.0.1', port: relay.port, client, responseTimeout: 300, maxRetries: 3 });
+  const session = new DlmsSession({ meter: running.serial, transport, association });
+  close = async () => {
+    await session.close();
+    await server.close();
+    relay.close();
+  };
+  await session.connect();
+  // The third answer from now — capture objects, block 1, then block 2, the answer to a
+  // GET-Request-Next — comes 350 ms late: after one repeat (300 ms), before a second, while
+  // the blocks after it are being asked for (20 ms each).
+  const faults = new FaultInjector({ late: { after: 2, times: 1, delay: 350 } }, 1, 0, 'wrapper');
+  meter.faults = faults;
+  const from = now - DAY;
+  const profile = await readProfile(session, Obis.loadProfile, { kind: 'range', from, to: now - 15 * 60_000 });
+  expect(profile.rows).toHaveLength(96);
+  const got = running.meter.objects.get({ classId: 7, instanceId: Obis.loadProfile, attributeId: 2 }, undefined, { clientSap: client, authentication: association.authentication, now });
+  const model = 'data' in got ? got.data : { type: 'null-data' as const };
+  const rows = model.type === 'array' ? model.value.map((r) => (r.type === 'structure' ? r.value : [])) : [];
+  const first = rows.findIndex((r) => JSON.stringify(r[0]) === JSON.stringify(profile.rows[0][0]));
+  expect(profile.rows).toEqual(rows.slice(first, first + 96));
+  return { transport, late: faults.counts.late };
+}
 
 /** A UDP relay to 127.0.0.1:`target` that passes requests at once and answers `delayMs` later. */
 async function slowRelay(target: number, delayMs: number): Promise<{ port: number; close: () => void }> {
