@@ -88,12 +88,15 @@ export interface VatLine {
   gross: number;
 }
 
-/** VAT due per period and rate: VAT of vends issued minus VAT of vends reversed in the period. */
+/**
+ * VAT due per period and rate: VAT of vends issued minus VAT of vends reversed in the period,
+ * plus the VAT in fixed charges settled when accounts closed.
+ */
 export async function vatReport(store: VendingQueries, o: Omit<ReportOptions, 'vendor'>): Promise<VatLine[]> {
   const rates = new Map<string, number>();
-  const rateOf = async (v: VendRecord) => {
-    const key = `${v.quote.tariff.id}/${v.quote.tariff.version}`;
-    if (!rates.has(key)) rates.set(key, (await store.tariff(v.quote.tariff.id, v.quote.tariff.version))?.definition.vat.rateBasisPoints ?? -1);
+  const rateOf = async (tariff: { id: string; version: number }) => {
+    const key = `${tariff.id}/${tariff.version}`;
+    if (!rates.has(key)) rates.set(key, (await store.tariff(tariff.id, tariff.version))?.definition.vat.rateBasisPoints ?? -1);
     return rates.get(key)!;
   };
   const lines = new Map<string, VatLine>();
@@ -107,10 +110,14 @@ export async function vatReport(store: VendingQueries, o: Omit<ReportOptions, 'v
   };
   for (const v of await store.vendsTouching(o.from, o.to)) {
     const gross = fixedChargesTotal(v.quote) + v.quote.energyMoney;
-    if (v.issuedAt >= o.from && v.issuedAt < o.to) add(periodOf(v.issuedAt, o.granularity, o.timeZoneMinutes), await rateOf(v), gross, v.quote.vat);
+    if (v.issuedAt >= o.from && v.issuedAt < o.to) add(periodOf(v.issuedAt, o.granularity, o.timeZoneMinutes), await rateOf(v.quote.tariff), gross, v.quote.vat);
     if (v.status === 'reversed' && v.reversedAt !== null && v.reversedAt >= o.from && v.reversedAt < o.to) {
-      add(periodOf(v.reversedAt, o.granularity, o.timeZoneMinutes), await rateOf(v), -gross, -v.quote.vat);
+      add(periodOf(v.reversedAt, o.granularity, o.timeZoneMinutes), await rateOf(v.quote.tariff), -gross, -v.quote.vat);
     }
+  }
+  for (const e of await store.eventsOfKind('closed', o.from, o.to)) {
+    if (e.kind !== 'closed' || e.settlement.fixedCharges === 0) continue;
+    add(periodOf(e.at, o.granularity, o.timeZoneMinutes), await rateOf(e.settlement.tariff), e.settlement.fixedCharges, e.settlement.fixedChargesVat);
   }
   return [...lines.values()].sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : a.rateBasisPoints - b.rateBasisPoints));
 }

@@ -86,7 +86,10 @@ export interface Transition {
  */
 export interface Settlement {
   balance: number;
+  /** Fixed charges due at closing, gross, and the VAT in them (for the VAT report), priced by `tariff`. */
   fixedCharges: number;
+  fixedChargesVat: number;
+  tariff: { id: string; version: number };
   debt: number;
   emergencyCredit: number;
   refund: number;

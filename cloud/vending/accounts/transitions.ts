@@ -120,6 +120,8 @@ export function closeAccount(account: AccountState, i: { at: number; tariff: Tar
   const settlement: Settlement = {
     balance: account.balance,
     fixedCharges,
+    fixedChargesVat: due.charges.reduce((s, c) => addMoney(s, c.vat), 0),
+    tariff: { id: i.tariff.id, version: i.tariff.version },
     debt: account.debt.amount,
     emergencyCredit: account.emergencyCredit.taken,
     refund: Math.max(rest, 0),

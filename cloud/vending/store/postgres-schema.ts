@@ -132,7 +132,18 @@ CREATE TRIGGER journal_append_only_t BEFORE TRUNCATE ON journal
   FOR EACH STATEMENT EXECUTE FUNCTION vending_append_only('the journal is append-only');
 `;
 
-const MIGRATIONS: readonly Migration[] = [{ version: 1, sql: V1 }];
+// Two versions of one tariff taking effect at the same instant would make the price at that
+// instant ambiguous: the service refuses the second, and the database too, whatever writes.
+// Settlements at closing are found by kind and time (the VAT report).
+const V2 = `
+CREATE UNIQUE INDEX tariffs_one_version_per_instant ON tariffs (id, valid_from);
+CREATE INDEX account_events_kind_at ON account_events (kind, at);
+`;
+
+const MIGRATIONS: readonly Migration[] = [
+  { version: 1, sql: V1 },
+  { version: 2, sql: V2 },
+];
 export const VENDING_POSTGRES_SCHEMA_VERSION = latestVersion(MIGRATIONS);
 
 /** Creates or updates the vending tables in one transaction, under an advisory lock. */

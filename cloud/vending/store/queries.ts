@@ -162,6 +162,11 @@ export class VendingQueries {
     for (const e of events) await this.run(`INSERT INTO account_events (account, at, kind, details) VALUES (?, ?, ?, ?)`, account, e.at, e.kind, j(e));
   }
 
+  /** Events of one kind, of every account, at from <= at < to, in order. */
+  async eventsOfKind(kind: AccountEvent['kind'], from: number, to: number): Promise<AccountEvent[]> {
+    return (await this.all(`SELECT details FROM account_events WHERE kind = ? AND at >= ? AND at < ? ORDER BY id`, kind, from, to)).map((r) => parseJson<AccountEvent>(r.details));
+  }
+
   async accountEvents(account: string): Promise<AccountEvent[]> {
     return (await this.all(`SELECT details FROM account_events WHERE account = ? ORDER BY id`, account)).map((r) => parseJson<AccountEvent>(r.details));
   }

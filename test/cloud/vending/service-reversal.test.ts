@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { reconcile, salesReport, vatReport } from '../../../cloud/vending/reports.js';
 import { acceptToken, decodeToken } from '../../../shared/sts/index.js';
-import { accountInput, BACKENDS, type Harness, openShop, refusal, T0 } from './service-fixtures.js';
+import { accountInput, BACKENDS, type Harness, openShop, refusal, T0, TARIFF } from './service-fixtures.js';
 
 let h: (Harness & Awaited<ReturnType<typeof openShop>>) | undefined;
 afterEach(async () => {
@@ -100,6 +100,17 @@ describe.each(BACKENDS)('reports and reconciliation (%s)', (backend) => {
     // VAT at 20 %: gross 2100 net of the reversal, VAT 351.
     expect(await vatReport(service.store, { granularity: 'month', from: Date.UTC(2026, 2, 1), to: Date.UTC(2026, 3, 1) })).toEqual([
       { period: '2026-03', rateBasisPoints: 2000, gross: 2100, vat: 351, net: 1749 },
+    ]);
+    expect(await reconcile(service.store)).toEqual([]);
+
+    // ACC-2 closes in April: its balance pays April's standing charge (1.00, VAT 17 at 20 %
+    // included), which the VAT report counts in April; March is unchanged.
+    h.clock.now = Date.UTC(2026, 3, 15, 12);
+    const closed = await h.vending.operations.close('ACC-2');
+    expect(closed.settlement).toMatchObject({ fixedCharges: 100, fixedChargesVat: 17, tariff: { id: TARIFF.id, version: 1 } });
+    expect(await vatReport(service.store, { granularity: 'month', from: Date.UTC(2026, 2, 1), to: Date.UTC(2026, 4, 1) })).toEqual([
+      { period: '2026-03', rateBasisPoints: 2000, gross: 2100, vat: 351, net: 1749 },
+      { period: '2026-04', rateBasisPoints: 2000, gross: 100, vat: 17, net: 83 },
     ]);
     expect(await reconcile(service.store)).toEqual([]);
 

@@ -191,6 +191,8 @@ describe.each(BACKENDS)('vending store (%s)', (backend) => {
          SELECT 'copy', vendor, request_id, account, pan, amount, quote, units, account_before, account_after, status, issued_at, delivery FROM vends`,
       ),
     ).rejects.toThrow(/unique|UNIQUE/);
+    // One tariff version per instant, also for a writer that skips the service's check.
+    await expect(h.sql(`INSERT INTO tariffs (id, version, valid_from, definition, created_at) SELECT id, version + 100, valid_from, definition, created_at FROM tariffs`)).rejects.toThrow(/unique|UNIQUE/);
     expect(await reconcile(h.vending.service.store)).toEqual([]);
   });
 

@@ -132,9 +132,9 @@ describe('applyVend', () => {
 describe('closeAccount', () => {
   it('settles emergency credit, debt and the charges due, leaving the rest owed', () => {
     const a: AccountState = { ...prepaidAccount(), balance: 10_000, debt: { amount: 3_000, recoveryBasisPoints: 500 }, emergencyCredit: { limit: 5_000, taken: 2_000 } };
-    // March service still due: 232.00; 100.00 − 20.00 − 30.00 − 232.00 = −182.00
+    // March service still due: 200.00 + 16 % VAT = 232.00; 100.00 − 20.00 − 30.00 − 232.00 = −182.00
     const t = closeAccount(a, { at: day(20), tariff: stepTariff });
-    expect(t.settlement).toEqual({ balance: 10_000, fixedCharges: 23_200, debt: 3_000, emergencyCredit: 2_000, refund: 0, owed: 18_200 });
+    expect(t.settlement).toEqual({ balance: 10_000, fixedCharges: 23_200, fixedChargesVat: 3_200, tariff: { id: stepTariff.id, version: 1 }, debt: 3_000, emergencyCredit: 2_000, refund: 0, owed: 18_200 });
     expect(t.account).toMatchObject({ status: 'closed', closedAt: day(20), balance: -18_200, debt: { amount: 0 }, emergencyCredit: { taken: 0 } });
     // the amount owed can still be paid; nothing else is allowed
     expect(applyPayment(t.account, { paid: 18_200, at: day(21) }).account.balance).toBe(0);
