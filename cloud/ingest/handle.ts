@@ -19,7 +19,7 @@ export type DropReason =
 
 export type IngestOutcome =
   /** A batch was stored (or was a replay): publish `ack` on `topic`. */
-  | { kind: 'ack'; dcu: string; topic: string; ack: AckMessage; duplicate: boolean; inserted: number }
+  | { kind: 'ack'; dcu: string; topic: string; ack: AckMessage; duplicate: boolean; inserted: number; rejected: number }
   /** A status or result was recorded; nothing to answer. */
   | { kind: 'recorded'; dcu: string; message: 'status' | 'result' }
   /** Refused: log it, answer nothing. */
@@ -65,7 +65,7 @@ export async function handleUplink(store: CloudStore, topic: string, payload: Ui
         const outcome = await store.storeBatch(message, receivedAt);
         const ack: AckMessage = { v: 1, kind: 'ack', dcu, stream: outcome.stream, upTo: outcome.upTo };
         if (outcome.missing.length > 0) ack.resend = outcome.missing;
-        return { kind: 'ack', dcu, topic: Topics.acks(dcu), ack, duplicate: outcome.duplicate, inserted: outcome.inserted };
+        return { kind: 'ack', dcu, topic: Topics.acks(dcu), ack, duplicate: outcome.duplicate, inserted: outcome.inserted, rejected: outcome.rejected };
       }
       case 'status':
         await store.recordStatus(message, receivedAt);

@@ -43,6 +43,8 @@ export interface IngestStats {
   duplicates: number;
   /** Readings and events inserted. */
   inserted: number;
+  /** Readings and events the store could not take, kept aside (CloudStore.rejectedItems). */
+  rejected: number;
   recorded: number;
   dropped: number;
   failed: number;
@@ -109,7 +111,7 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
   const clientId = options.clientId ?? `cloud-ingest-${randomBytes(6).toString('hex')}`;
   const group = options.shareGroup === undefined ? 'cloud' : options.shareGroup;
   let subscription = protocolVersion === 5 && group !== null ? (group === 'cloud' ? Topics.sharedUplink : `$share/${group}/${Topics.allUplink}`) : Topics.allUplink;
-  const stats: IngestStats = { received: 0, acked: 0, duplicates: 0, inserted: 0, recorded: 0, dropped: 0, failed: 0 };
+  const stats: IngestStats = { received: 0, acked: 0, duplicates: 0, inserted: 0, rejected: 0, recorded: 0, dropped: 0, failed: 0 };
 
   const client: MqttClient = mqtt.connect(options.url, {
     ...extra,
@@ -148,6 +150,8 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
         stats.acked += 1;
         stats.inserted += outcome.inserted;
         if (outcome.duplicate) stats.duplicates += 1;
+        stats.rejected += outcome.rejected;
+        if (outcome.rejected > 0) log.warn({ topic, dcu: outcome.dcu, rejected: outcome.rejected }, 'items the store cannot take were kept aside (rejected_items); the rest of the batch is stored');
         log.debug({ topic, ack: outcome.ack, inserted: outcome.inserted, duplicate: outcome.duplicate }, 'batch stored');
         // Not awaited: the PUBACK for it arrives on the stream this handler holds.
         client.publish(outcome.topic, Buffer.from(encodeMessage(outcome.ack)), { qos: 1 }, (error) => {

@@ -70,6 +70,21 @@ CREATE TABLE command_results (
   PRIMARY KEY (dcu, id)
 );`,
   },
+  {
+    // Items of a batch the store cannot take, with the reason: kept, and the stream goes on.
+    version: 2,
+    sql: `
+CREATE TABLE rejected_items (
+  dcu         TEXT COLLATE "C" NOT NULL,
+  stream      TEXT NOT NULL,
+  seq         BIGINT NOT NULL,
+  idx         INTEGER NOT NULL,
+  reason      TEXT NOT NULL,
+  item        TEXT NOT NULL,
+  received_at BIGINT NOT NULL,
+  PRIMARY KEY (dcu, stream, seq, idx)
+);`,
+  },
 ];
 export const SCHEMA_VERSION = latestVersion(MIGRATIONS);
 

@@ -15,12 +15,13 @@ import {
   dcuRecord,
   eventRecord,
   readingRecord,
+  rejectedItemRecord,
   resultRecord,
   type ReadingRecordRow,
 } from './records.js';
 import { checkBatchHeader, checkResult, checkStatus, eventRows, readingRows, toJson, type EventRow, type ReadingRow } from './rows.js';
 import { advance, missingRanges } from './sequence.js';
-import type { BatchOutcome, CloudStore, ReadingFilter, SequenceState, UplinkBatch } from './types.js';
+import type { BatchOutcome, CloudStore, ReadingFilter, RejectedItemRecord, SequenceState, UplinkBatch } from './types.js';
 
 export interface PostgresCloudStoreOptions extends PoolOptions {
   now?: () => number;
@@ -101,7 +102,7 @@ export class PostgresCloudStore implements CloudStore {
 
   async storeBatch(batch: UplinkBatch, receivedAt = this.#now()): Promise<BatchOutcome> {
     checkBatchHeader(batch);
-    const rows = batch.kind === 'readings' ? readingRows(batch) : eventRows(batch);
+    const { rows, rejected } = batch.kind === 'readings' ? readingRows(batch) : eventRows(batch);
     const stream: Stream = batch.kind;
     const { dcu, seq } = batch;
     return this.#transaction(async (c) => {
@@ -112,9 +113,14 @@ export class PostgresCloudStore implements CloudStore {
       const pendingRows = await c.query<{ seq: number }>(`SELECT seq FROM pending_batches WHERE dcu = $1 AND stream = $2 ORDER BY seq`, [dcu, stream]);
       const pending = pendingRows.rows.map((r) => r.seq);
       if (seq <= upTo || pending.includes(seq)) {
-        return { stream, upTo, missing: missingRanges(upTo, pending), duplicate: true, inserted: 0 };
+        return { stream, upTo, missing: missingRanges(upTo, pending), duplicate: true, inserted: 0, rejected: 0 };
       }
       let inserted = 0;
+      for (const x of rejected) {
+        await c.query(`INSERT INTO rejected_items (dcu, stream, seq, idx, reason, item, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, [
+          dcu, stream, seq, x.index, x.reason, x.item, receivedAt,
+        ]);
+      }
       if (rows.length > 0 && batch.kind === 'readings') {
         const r = rows as ReadingRow[];
         const result = await c.query(INSERT_READINGS, [
@@ -139,8 +145,13 @@ export class PostgresCloudStore implements CloudStore {
       if (next.pending.includes(seq)) {
         await c.query(`INSERT INTO pending_batches (dcu, stream, seq, received_at) VALUES ($1, $2, $3, $4)`, [dcu, stream, seq, receivedAt]);
       }
-      return { stream, upTo: next.upTo, missing: missingRanges(next.upTo, next.pending), duplicate: false, inserted };
+      return { stream, upTo: next.upTo, missing: missingRanges(next.upTo, next.pending), duplicate: false, inserted, rejected: rejected.length };
     });
+  }
+
+  async rejectedItems(dcu: string): Promise<RejectedItemRecord[]> {
+    const result = await this.pool.query(`SELECT * FROM rejected_items WHERE dcu = $1 ORDER BY stream, seq, idx`, [dcu]);
+    return result.rows.map(rejectedItemRecord);
   }
 
   async recordStatus(message: StatusMessage, receivedAt = this.#now()): Promise<void> {

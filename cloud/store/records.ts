@@ -1,8 +1,8 @@
 // Rows as both databases return them (same column names; PostgreSQL BIGINTs are parsed to
 // numbers by the pool) turned into the records of types.ts.
-import type { ResultMessage, StatusMessage, SyncReading } from '../../shared/sync/messages.js';
+import type { ResultMessage, StatusMessage, Stream, SyncReading } from '../../shared/sync/messages.js';
 import { type EventRow, fromJson, valueFromColumns } from './rows.js';
-import type { CommandResultRecord, DcuRecord, StoredEvent, StoredReading } from './types.js';
+import type { CommandResultRecord, DcuRecord, RejectedItemRecord, StoredEvent, StoredReading } from './types.js';
 
 export const READING_COLUMNS = 'dcu, meter, obis, attribute, ts, value_kind, value_num, value_text, unit, scaler, status, source, seq, received_at';
 export const EVENT_COLUMNS = 'dcu, id, ts, meter, kind, severity, details, seq, received_at';
@@ -84,4 +84,8 @@ export function resultRecord(row: { dcu: string; id: string; status: string; at:
     outcome: fromJson<Record<string, unknown>>(row.outcome),
     receivedAt: row.received_at,
   };
+}
+
+export function rejectedItemRecord(r: Record<string, unknown>): RejectedItemRecord {
+  return { dcu: String(r.dcu), stream: r.stream as Stream, seq: Number(r.seq), index: Number(r.idx), reason: String(r.reason), item: String(r.item), receivedAt: Number(r.received_at) };
 }

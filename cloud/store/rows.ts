@@ -103,10 +103,45 @@ export function valueFromColumns(kind: number, num: number | null, text: string 
   }
 }
 
-export function readingRows(batch: ReadingsBatch): ReadingRow[] {
+/**
+ * An item of a batch the store cannot take (a NUL in a serial, a scaler out of range): kept
+ * aside with the reason, so that one bad reading neither holds up its DCU's stream (a batch
+ * never acknowledged is sent again for ever) nor is lost.
+ */
+export interface RejectedItem {
+  index: number;
+  reason: string;
+  /** The item as JSON (bigints as strings, bytes as hex). */
+  item: string;
+}
+
+/** A batch's items as rows, and those that cannot be rows. */
+export interface SortedItems<R> {
+  rows: R[];
+  rejected: RejectedItem[];
+}
+
+function sortItems<I, R>(items: I[], name: string, row: (item: I, at: string) => R): SortedItems<R> {
+  const out: SortedItems<R> = { rows: [], rejected: [] };
+  items.forEach((item, index) => {
+    try {
+      out.rows.push(row(item, `${name}[${index}]`));
+    } catch (e) {
+      if (!(e instanceof CloudStoreError)) throw e;
+      // Reasons may quote the bad value; PostgreSQL TEXT takes no NUL.
+      out.rejected.push({ index, reason: e.message.replaceAll('\u0000', '\\0'), item: itemJson(item) });
+    }
+  });
+  return out;
+}
+
+function itemJson(item: unknown): string {
+  return JSON.stringify(item, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? hex(v) : v)) ?? 'null';
+}
+
+export function readingRows(batch: ReadingsBatch): SortedItems<ReadingRow> {
   if (!Array.isArray(batch.readings)) throw invalid('readings must be an array');
-  return batch.readings.map((r, i) => {
-    const at = `readings[${i}]`;
+  return sortItems(batch.readings, 'readings', (r, at) => {
     if (typeof r !== 'object' || r === null) throw invalid(`${at} is not a reading`);
     if (!SOURCES.has(r.source)) throw invalid(`${at}.source: unknown source ${String(r.source)}`);
     return {
@@ -123,10 +158,9 @@ export function readingRows(batch: ReadingsBatch): ReadingRow[] {
   });
 }
 
-export function eventRows(batch: EventsBatch): EventRow[] {
+export function eventRows(batch: EventsBatch): SortedItems<EventRow> {
   if (!Array.isArray(batch.events)) throw invalid('events must be an array');
-  return batch.events.map((e, i) => {
-    const at = `events[${i}]`;
+  return sortItems(batch.events, 'events', (e, at) => {
     if (typeof e !== 'object' || e === null) throw invalid(`${at} is not an event`);
     return {
       id: checkInt(e.id, `${at}.id`),

@@ -83,7 +83,24 @@ CREATE TABLE command_results (
 );
 `;
 
-const MIGRATIONS: readonly Migration[] = [{ version: 1, sql: V1 }];
+// Items of a batch the store cannot take, with the reason: kept, and the stream goes on.
+const V2 = `
+CREATE TABLE rejected_items (
+  dcu         TEXT NOT NULL,
+  stream      TEXT NOT NULL,
+  seq         INTEGER NOT NULL,
+  idx         INTEGER NOT NULL,
+  reason      TEXT NOT NULL,
+  item        TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (dcu, stream, seq, idx)
+);
+`;
+
+const MIGRATIONS: readonly Migration[] = [
+  { version: 1, sql: V1 },
+  { version: 2, sql: V2 },
+];
 export const SCHEMA_VERSION = latestVersion(MIGRATIONS);
 
 function migrate(db: Db, file: string): void {

@@ -12,13 +12,14 @@ import {
   dcuRecord,
   eventRecord,
   readingRecord,
+  rejectedItemRecord,
   resultRecord,
   type ReadingRecordRow,
 } from './records.js';
-import { checkBatchHeader, checkResult, checkStatus, eventRows, readingRows, toJson, type EventRow, type ReadingRow } from './rows.js';
+import { checkBatchHeader, checkResult, checkStatus, eventRows, readingRows, toJson, type EventRow, type ReadingRow, type SortedItems } from './rows.js';
 import { advance, missingRanges } from './sequence.js';
 import { openSqlite, type Db } from './sqlite-schema.js';
-import type { BatchOutcome, CloudStore, ReadingFilter, SequenceState, UplinkBatch } from './types.js';
+import type { BatchOutcome, CloudStore, ReadingFilter, RejectedItemRecord, SequenceState, UplinkBatch } from './types.js';
 
 export interface SqliteCloudStoreOptions {
   busyTimeoutMs?: number;
@@ -59,6 +60,7 @@ export class SqliteCloudStore implements CloudStore {
         `INSERT INTO readings (${READING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
       insertEvent: db.prepare(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+      insertRejected: db.prepare(`INSERT INTO rejected_items (dcu, stream, seq, idx, reason, item, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
       status: db.prepare(
         `UPDATE dcus SET status = ?, status_at = ?, last_status = ? WHERE id = ? AND (status_at IS NULL OR status_at <= ?)`,
       ),
@@ -68,7 +70,7 @@ export class SqliteCloudStore implements CloudStore {
            received_at = excluded.received_at WHERE excluded.at > command_results.at`,
       ),
     };
-    this.#storeBatch = db.transaction((batch: UplinkBatch, rows: ReadingRow[] | EventRow[], receivedAt: number): BatchOutcome => {
+    this.#storeBatch = db.transaction((batch: UplinkBatch, sorted: SortedItems<ReadingRow | EventRow>, receivedAt: number): BatchOutcome => {
       const s = this.#statements;
       const stream: Stream = batch.kind;
       const { dcu, seq } = batch;
@@ -77,16 +79,17 @@ export class SqliteCloudStore implements CloudStore {
       const upTo = s.upTo.get(dcu, stream) as number;
       const pending = s.pending.all(dcu, stream) as number[];
       if (seq <= upTo || pending.includes(seq)) {
-        return { stream, upTo, missing: missingRanges(upTo, pending), duplicate: true, inserted: 0 };
+        return { stream, upTo, missing: missingRanges(upTo, pending), duplicate: true, inserted: 0, rejected: 0 };
       }
       let inserted = 0;
+      for (const x of sorted.rejected) s.insertRejected.run(dcu, stream, seq, x.index, x.reason, x.item, receivedAt);
       if (batch.kind === 'readings') {
-        for (const r of rows as ReadingRow[]) {
+        for (const r of sorted.rows as ReadingRow[]) {
           inserted += s.insertReading.run(dcu, r.meter, r.obis, r.attribute, r.ts, r.valueKind, r.valueNum, r.valueText,
             r.unit, r.scaler, r.status, r.source, seq, receivedAt).changes;
         }
       } else {
-        for (const e of rows as EventRow[]) {
+        for (const e of sorted.rows as EventRow[]) {
           inserted += s.insertEvent.run(dcu, e.id, e.ts, e.meter, e.kind, e.severity, e.details, seq, receivedAt).changes;
         }
       }
@@ -96,7 +99,7 @@ export class SqliteCloudStore implements CloudStore {
         s.dropPending.run(dcu, stream, next.upTo);
       }
       if (next.pending.includes(seq)) s.addPending.run(dcu, stream, seq, receivedAt);
-      return { stream, upTo: next.upTo, missing: missingRanges(next.upTo, next.pending), duplicate: false, inserted };
+      return { stream, upTo: next.upTo, missing: missingRanges(next.upTo, next.pending), duplicate: false, inserted, rejected: sorted.rejected.length };
     });
   }
 
@@ -106,8 +109,13 @@ export class SqliteCloudStore implements CloudStore {
 
   async storeBatch(batch: UplinkBatch, receivedAt = this.#now()): Promise<BatchOutcome> {
     checkBatchHeader(batch);
-    const rows = batch.kind === 'readings' ? readingRows(batch) : eventRows(batch);
-    return this.#storeBatch.immediate(batch, rows, receivedAt);
+    const sorted = batch.kind === 'readings' ? readingRows(batch) : eventRows(batch);
+    return this.#storeBatch.immediate(batch, sorted, receivedAt);
+  }
+
+  async rejectedItems(dcu: string): Promise<RejectedItemRecord[]> {
+    const rows = this.db.prepare(`SELECT * FROM rejected_items WHERE dcu = ? ORDER BY stream, seq, idx`).all(dcu) as Record<string, unknown>[];
+    return rows.map(rejectedItemRecord);
   }
 
   async recordStatus(message: StatusMessage, receivedAt = this.#now()): Promise<void> {

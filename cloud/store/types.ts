@@ -27,6 +27,18 @@ export interface BatchOutcome extends SequenceState {
   duplicate: boolean;
   /** Rows actually inserted (rows already present under the natural key are ignored). */
   inserted: number;
+  /** Items that could not be rows, kept aside with their reason (rejectedItems). */
+  rejected: number;
+}
+
+export interface RejectedItemRecord {
+  dcu: string;
+  stream: Stream;
+  seq: number;
+  index: number;
+  reason: string;
+  item: string;
+  receivedAt: number;
 }
 
 export interface DcuRecord {
@@ -78,9 +90,13 @@ export interface CloudStore {
   /**
    * Writes the batch's rows (insert-or-ignore on the natural key) and its sequence number in
    * one transaction. A batch seen before is a no-op. Resolves after the commit with where the
-   * stream stands. Throws CloudStoreError('invalid') for a batch it refuses (nothing written).
+   * stream stands. Items that cannot be rows are kept aside (rejectedItems) and the batch counts
+   * as stored. Throws CloudStoreError('invalid') for a batch it cannot place at all (no usable
+   * DCU, seq or item list; nothing written).
    */
   storeBatch(batch: UplinkBatch, receivedAt?: number): Promise<BatchOutcome>;
+  /** A DCU's items that could not be stored, oldest batch first. */
+  rejectedItems(dcu: string): Promise<RejectedItemRecord[]>;
   /** Records a status message (an older `at` than the one stored only touches last_seen). */
   recordStatus(message: StatusMessage, receivedAt?: number): Promise<void>;
   /** Records a command result (a repeat of the same id keeps the newest by `at`). */

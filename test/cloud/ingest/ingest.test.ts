@@ -133,12 +133,15 @@ describe.each(BROKERS)('ingest on $name', (kind) => {
     expect(refused.map((r) => r.err)).toEqual([expect.stringContaining(b.id), expect.stringContaining('events message on the readings topic')]);
   });
 
-  it('a batch the store refuses is logged and not acknowledged', async () => {
+  it('a reading the store cannot take is kept aside and logged; its batch is acknowledged and the stream goes on', async () => {
     const d = await dcu();
-    await d.send(readingsBatch(d.id, 1, [{ ...profileReadings(1)[0]!, meter: 'BAD\u0000SERIAL' }]));
+    await d.send(readingsBatch(d.id, 1, [{ ...profileReadings(1)[0]!, meter: 'BAD\u0000SERIAL' }, ...profileReadings(2).slice(1)]));
+    expect(await d.waitForAcks(1)).toEqual([ack('readings', d.id, 1)]);
     await d.send(readingsBatch(d.id, 2, profileReadings(1)));
-    expect(await d.waitForAcks(1)).toEqual([ack('readings', d.id, 0, [[1, 1]])]);
-    expect(logs.records.find((r) => r.reason === 'invalid')).toMatchObject({ topic: Topics.readings(d.id), err: expect.stringContaining('NUL') });
+    expect(await d.waitForAcks(2)).toEqual([ack('readings', d.id, 1), ack('readings', d.id, 2)]);
+    expect(await store.countReadings({ dcu: d.id })).toBe(2);
+    expect(await store.rejectedItems(d.id)).toEqual([expect.objectContaining({ seq: 1, index: 0, reason: expect.stringContaining('NUL') })]);
+    expect(logs.records.find((r) => r.rejected === 1)).toMatchObject({ topic: Topics.readings(d.id), dcu: d.id, level: 40 });
   });
 
   it('records status and command results', async () => {

@@ -4,6 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CloudStoreError } from '../../../cloud/store/index.js';
 import { T0, dcuId, eventsBatch, mixedReadings, profileReadings, readingsBatch, sampleEvents, shuffled, sortReadings, withoutStoreFields } from '../helpers.js';
 import { STORES } from './harness.js';
+import type { SyncReading } from '../../../shared/sync/messages.js';
 
 describe.each(STORES)('$name cloud store: batches', (h) => {
   beforeAll(() => h.prepare());
@@ -14,7 +15,7 @@ describe.each(STORES)('$name cloud store: batches', (h) => {
     const dcu = dcuId();
     const readings = [...profileReadings(96), ...mixedReadings()];
     const outcome = await store.storeBatch(readingsBatch(dcu, 1, readings), T0);
-    expect(outcome).toEqual({ stream: 'readings', upTo: 1, missing: [], duplicate: false, inserted: readings.length });
+    expect(outcome).toEqual({ stream: 'readings', upTo: 1, missing: [], duplicate: false, inserted: readings.length, rejected: 0 });
     const stored = await store.readings({ dcu });
     expect(withoutStoreFields(stored)).toEqual(sortReadings(readings));
     expect(stored.every((r) => r.seq === 1 && r.receivedAt === T0 && r.dcu === dcu)).toBe(true);
@@ -28,7 +29,7 @@ describe.each(STORES)('$name cloud store: batches', (h) => {
     const batch = readingsBatch(dcu, 1, profileReadings(10));
     await store.storeBatch(batch);
     const again = await store.storeBatch(batch);
-    expect(again).toEqual({ stream: 'readings', upTo: 1, missing: [], duplicate: true, inserted: 0 });
+    expect(again).toEqual({ stream: 'readings', upTo: 1, missing: [], duplicate: true, inserted: 0, rejected: 0 });
     // a replay under the same seq with other content is a replay too: the seq is what counts
     const other = await store.storeBatch(readingsBatch(dcu, 1, profileReadings(10, { meter: 'OTHER' })));
     expect(other.duplicate).toBe(true);
@@ -110,19 +111,15 @@ describe.each(STORES)('$name cloud store: batches', (h) => {
     expect(await store.storeBatch(eventsBatch(dcu, 1, []))).toMatchObject({ upTo: 1 });
   });
 
-  it('refuses an invalid batch and writes nothing of it', async () => {
+  it('refuses a batch it cannot place (no usable DCU, seq or item list) and writes nothing of it', async () => {
     const store = await h.open();
     const dcu = dcuId();
     const good = profileReadings(3);
     const bad: [string, unknown][] = [
       ['seq 0', readingsBatch(dcu, 0, good)],
       ['seq 1.5', readingsBatch(dcu, 1.5, good)],
-      ['ts not an integer', readingsBatch(dcu, 1, [...good, { ...good[0]!, ts: 1.5 }])],
-      ['unknown source', readingsBatch(dcu, 1, [...good, { ...good[0]!, ts: 1, source: 'guessed' as 'pushed' }])],
-      ['NUL in a meter serial', readingsBatch(dcu, 1, [...good, { ...good[0]!, meter: 'A\u0000' }])],
-      ['scaler out of range', readingsBatch(dcu, 1, [...good, { ...good[0]!, ts: 2, scaler: 300 }])],
       ['empty dcu', readingsBatch('', 1, good)],
-      ['event without kind', eventsBatch(dcu, 1, [{ ...sampleEvents(1, 1)[0]!, kind: '' }])],
+      ['readings not a list', { ...readingsBatch(dcu, 1, good), readings: 'many' }],
     ];
     for (const [what, batch] of bad) {
       const error = await store.storeBatch(batch as never).then(() => undefined, (e: unknown) => e);
@@ -133,6 +130,37 @@ describe.each(STORES)('$name cloud store: batches', (h) => {
     expect(await store.countEvents()).toBe(0);
     expect(await store.sequence(dcu, 'readings')).toMatchObject({ upTo: 0, missing: [] });
     expect(await store.dcus()).toEqual([]);
+  });
+
+  it('keeps items it cannot store aside with their reason, stores the rest, and the stream goes on', async () => {
+    const store = await h.open();
+    const dcu = dcuId();
+    const good = profileReadings(3);
+    const items: [string, SyncReading][] = [
+      ['ts not an integer', { ...good[0]!, ts: 1.5 }],
+      ['unknown source', { ...good[0]!, ts: 1, source: 'guessed' as 'pushed' }],
+      ['NUL in a meter serial', { ...good[0]!, meter: 'A\u0000' }],
+      ['scaler out of range', { ...good[0]!, ts: 2, scaler: 300 }],
+    ];
+    const outcome = await store.storeBatch(readingsBatch(dcu, 1, [good[0]!, ...items.map(([, r]) => r), ...good.slice(1)]));
+    expect(outcome).toMatchObject({ upTo: 1, missing: [], duplicate: false, inserted: 3, rejected: 4 });
+    expect(await store.countReadings({ dcu })).toBe(3);
+    const rejected = await store.rejectedItems(dcu);
+    expect(rejected.map((r) => [r.stream, r.seq, r.index])).toEqual([1, 2, 3, 4].map((i) => ['readings', 1, i]));
+    expect(rejected.map((r) => r.reason)).toEqual([
+      expect.stringContaining('ts must be an integer'),
+      expect.stringContaining('unknown source'),
+      expect.stringContaining('NUL'),
+      expect.stringContaining('scaler must be in'),
+    ]);
+    // The item itself is kept, as JSON (a NUL escaped).
+    expect(JSON.parse(rejected[2]!.item)).toMatchObject({ meter: 'A\u0000', obis: good[0]!.obis });
+    // Sent again (the ack was lost): a duplicate, nothing more kept aside.
+    expect(await store.storeBatch(readingsBatch(dcu, 1, [good[0]!, ...items.map(([, r]) => r)]))).toMatchObject({ duplicate: true, rejected: 0 });
+    expect(await store.rejectedItems(dcu)).toHaveLength(4);
+    // An event without a kind likewise; the next batch follows on.
+    expect(await store.storeBatch(eventsBatch(dcu, 1, [{ ...sampleEvents(1, 1)[0]!, kind: '' }]))).toMatchObject({ upTo: 1, rejected: 1, inserted: 0 });
+    expect(await store.storeBatch(readingsBatch(dcu, 2, profileReadings(2, { from: T0 + 86_400_000 })))).toMatchObject({ upTo: 2, inserted: 2 });
   });
 
   it('two store instances writing the same streams at once store exactly once, in any order', async () => {
