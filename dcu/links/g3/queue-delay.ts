@@ -20,8 +20,11 @@ class HopClass {
   private previousEpochMin = Infinity;
 
   add(roundTripMs: number): void {
-    this.smoothed = this.smoothed === null ? roundTripMs : this.smoothed + (roundTripMs - this.smoothed) / 16;
-    if (++this.samples < TRUSTED_AFTER) return;
+    // The mean of the first 16, then smoothed over ~16: a lucky first answer (one hop alone
+    // varies 0.3–3 s) must not become the base.
+    this.samples++;
+    this.smoothed = this.smoothed === null ? roundTripMs : this.smoothed + (roundTripMs - this.smoothed) / Math.min(16, this.samples);
+    if (this.samples < TRUSTED_AFTER) return;
     this.epochMin = Math.min(this.epochMin, this.smoothed);
     if (this.samples % EPOCH === 0) [this.previousEpochMin, this.epochMin] = [this.epochMin, Infinity];
   }

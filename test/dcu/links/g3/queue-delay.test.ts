@@ -17,6 +17,14 @@ describe('QueueDelay', () => {
     expect(q.inflation!).toBeLessThan(1.15);
   });
 
+  it('a lucky first answer does not become the base: the same round trips later read as no queue', () => {
+    const q = new QueueDelay();
+    // One hop varies several-fold: the first answer came in a fifth of the usual time.
+    q.sample(base(1) / 5, 1);
+    for (let i = 0; i < 300; i++) q.sample(base(1) * (i % 2 === 0 ? 0.9 : 1.1), 1);
+    expect(q.inflation!).toBeLessThan(1.2);
+  });
+
   it('the same queue reads as the same delay whether near or far meters answer', () => {
     const loaded = (hops: number) => {
       const q = new QueueDelay();
