@@ -1,5 +1,6 @@
 // The cloud's HTTP API for operators (minimal now): send a signed command to a DCU and
-// follow its result; list the DCUs the cloud has heard from.
+// follow its result; list the DCUs the cloud has heard from, and the items of their batches the
+// store could not take (kept aside with the reason).
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { COMMAND_KINDS } from '../../shared/sync/messages.js';
@@ -32,5 +33,6 @@ export function buildCloudApi(deps: { store: CloudStore; commands: CommandServic
     return status;
   });
   app.get('/dcus', async () => deps.store.dcus());
+  app.get<{ Params: { dcu: string } }>('/dcus/:dcu/rejected', async (request) => deps.store.rejectedItems(request.params.dcu));
   return app;
 }

@@ -56,4 +56,13 @@ describe('cloud command API', () => {
     expect((await app.inject({ method: 'POST', url: '/commands', payload: { dcu: 'dcu x', command: 'fly' } })).json()).toMatchObject({ error: 'invalid command', issues: [{ field: 'dcu' }, { field: 'command' }] });
     await dcu.endAsync();
   });
+
+  it('lists the items of a DCU\'s batches the store could not take, with the reason', async () => {
+    const app = buildCloudApi({ store: cloud.store, commands });
+    const reading = { meter: 'M\u0000', obis: '1.0.1.8.0.255', attribute: 2, ts: Date.UTC(2026, 0, 1), value: 5, unit: 30, scaler: 0, status: 0, source: 'scheduled' as const };
+    expect(await cloud.store.storeBatch({ v: 1, kind: 'readings', dcu: 'dcu-r', seq: 1, readings: [reading, { ...reading, meter: 'M1' }] })).toMatchObject({ inserted: 1, rejected: 1 });
+    const listed = (await app.inject({ url: '/dcus/dcu-r/rejected' })).json();
+    expect(listed).toEqual([expect.objectContaining({ dcu: 'dcu-r', stream: 'readings', seq: 1, index: 0, reason: expect.stringContaining('NUL') })]);
+    expect((await app.inject({ url: '/dcus/other/rejected' })).json()).toEqual([]);
+  });
 });
