@@ -128,11 +128,12 @@ export async function runOnAllBuses(ctx: TaskContext, tasks: TaskRecord[], targe
  * count (RS485) keep their order.
  */
 export function startOrder(targets: Target[]): Target[] {
+  if (targets.every((t) => t.meter.hops === null || t.meter.hops === undefined)) return [...targets];
   const byHops = [...targets].sort((a, b) => (b.meter.hops ?? 0) - (a.meter.hops ?? 0));
   const out: Target[] = [];
   for (let i = 0, j = byHops.length - 1; i <= j; i++, j--) {
     out.push(byHops[i]);
     if (j > i) out.push(byHops[j]);
   }
-  return targets.every((t) => t.meter.hops === null || t.meter.hops === undefined) ? [...targets] : out;
+  return out;
 }

@@ -7,6 +7,7 @@
 import type pg from 'pg';
 import { latestVersion, migratePostgresTables, type Migration } from '../../store/migrations.js';
 import { VendingError } from '../errors.js';
+import { SCHEMA_V2 } from './sql.js';
 
 const V1 = `
 CREATE FUNCTION vending_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -132,17 +133,10 @@ CREATE TRIGGER journal_append_only_t BEFORE TRUNCATE ON journal
   FOR EACH STATEMENT EXECUTE FUNCTION vending_append_only('the journal is append-only');
 `;
 
-// Two versions of one tariff taking effect at the same instant would make the price at that
-// instant ambiguous: the service refuses the second, and the database too, whatever writes.
-// Settlements at closing are found by kind and time (the VAT report).
-const V2 = `
-CREATE UNIQUE INDEX tariffs_one_version_per_instant ON tariffs (id, valid_from);
-CREATE INDEX account_events_kind_at ON account_events (kind, at);
-`;
 
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: V1 },
-  { version: 2, sql: V2 },
+  { version: 2, sql: SCHEMA_V2 },
 ];
 export const VENDING_POSTGRES_SCHEMA_VERSION = latestVersion(MIGRATIONS);
 

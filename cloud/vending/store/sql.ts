@@ -6,6 +6,17 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 export type Row = Record<string, unknown>;
 
+/**
+ * Vending schema version 2, the same in both dialects. Two versions of one tariff taking effect
+ * at the same instant would make the price at that instant ambiguous: the service refuses the
+ * second, and the database too, whatever writes. Settlements at closing are found by kind and
+ * time (the VAT report).
+ */
+export const SCHEMA_V2 = `
+CREATE UNIQUE INDEX tariffs_one_version_per_instant ON tariffs (id, valid_from);
+CREATE INDEX account_events_kind_at ON account_events (kind, at);
+`;
+
 export interface SqlExecutor {
   /** The rows of a query. */
   all(sql: string, params?: readonly unknown[]): Promise<Row[]>;

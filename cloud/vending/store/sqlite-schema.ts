@@ -8,6 +8,7 @@
 import { latestVersion, type Migration } from '../../store/migrations.js';
 import type { Db } from '../../store/sqlite-schema.js';
 import { VendingError } from '../errors.js';
+import { SCHEMA_V2 } from './sql.js';
 
 const V1 = `
 CREATE TABLE tariffs (
@@ -127,17 +128,10 @@ CREATE TRIGGER journal_append_only_u BEFORE UPDATE ON journal BEGIN SELECT RAISE
 CREATE TRIGGER journal_append_only_d BEFORE DELETE ON journal BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
 `;
 
-// Two versions of one tariff taking effect at the same instant would make the price at that
-// instant ambiguous: the service refuses the second, and the database too, whatever writes.
-// Settlements at closing are found by kind and time (the VAT report).
-const V2 = `
-CREATE UNIQUE INDEX tariffs_one_version_per_instant ON tariffs (id, valid_from);
-CREATE INDEX account_events_kind_at ON account_events (kind, at);
-`;
 
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: V1 },
-  { version: 2, sql: V2 },
+  { version: 2, sql: SCHEMA_V2 },
 ];
 export const VENDING_SCHEMA_VERSION = latestVersion(MIGRATIONS);
 
