@@ -175,6 +175,8 @@ export const DcuConfigSchema = z.object({
   recollectDays: z.number().min(0).max(31).default(2),
   /** Where a meter's history starts when it is first found, days before now. */
   backfillDays: z.number().min(0).max(62).default(3),
+  /** How long a meter's register scalers and profile layouts are kept between sessions, days (0: read them in every session). */
+  layoutCacheDays: z.number().min(0).max(365).default(7),
   /** What the buffer keeps: delivered rows older than the age go first; the quota protects the disk. */
   retention: z.object({
     readingsDays: z.number().min(1).max(3650).default(90),

@@ -98,11 +98,12 @@ export type ProfileSelection =
   | { kind: 'entries'; from: number; to: number }
   | { kind: 'all' };
 
-/** Reads a Profile generic (IC 7) buffer; the capture objects say what each column is. */
+/**
+ * Reads a Profile generic (IC 7) buffer; the capture objects say what each column is. Both
+ * come in one GET-with-list where the meter takes it: the columns are checked on every read
+ * (a reconfigured profile is never decoded with yesterday's layout) at no extra round trip.
+ */
 export async function readProfile(s: DlmsSession, obis: Obis, selection: ProfileSelection = { kind: 'all' }): Promise<ProfileReading> {
-  const captured = await s.get(7, obis, 3);
-  if (captured.type !== 'array') throw new ProtocolError(`capture_objects of ${obis} is not an array`, 0, 'cosem');
-  const columns = captured.value.map(captureObjectFromData);
   const access =
     selection.kind === 'range'
       ? toAccessDescriptor({
@@ -120,7 +121,23 @@ export async function readProfile(s: DlmsSession, obis: Obis, selection: Profile
   // IEC 62056-5-3: a service option the meter did not negotiate must not be used — then
   // read the whole buffer and select here.
   const selectHere = access !== undefined && !s.canSelect;
-  const buffer = await s.get(7, obis, 2, selectHere ? undefined : access);
+  const bufferAccess = selectHere ? undefined : access;
+  let captured: CosemData;
+  let buffer: CosemData;
+  if (s.canGetList) {
+    const [c, b] = await s.getList([
+      { classId: 7, instanceId: obis, attributeId: 3 },
+      { classId: 7, instanceId: obis, attributeId: 2, ...(bufferAccess && { access: bufferAccess }) },
+    ]);
+    if (c instanceof Error) throw c;
+    if (b instanceof Error) throw b;
+    [captured, buffer] = [c, b];
+  } else {
+    captured = await s.get(7, obis, 3);
+    buffer = await s.get(7, obis, 2, bufferAccess);
+  }
+  if (captured.type !== 'array') throw new ProtocolError(`capture_objects of ${obis} is not an array`, 0, 'cosem');
+  const columns = captured.value.map(captureObjectFromData);
   if (buffer.type !== 'array') throw new ProtocolError(`buffer of ${obis} is not an array`, 0, 'cosem');
   const rows = buffer.value.map((row, i) => {
     if (row.type !== 'structure') throw new ProtocolError(`row ${i + 1} of ${obis} is ${row.type}, not a structure`, 0, 'cosem');

@@ -6,6 +6,7 @@ import { Obis as O } from '../../shared/dlms/obis.js';
 import { readProfile } from '../session/readers.js';
 import type { DlmsSession } from '../session/session.js';
 import type { DcuStore, MeterRecord, Reading, ReadingSource } from '../store/index.js';
+import type { MeterLayout } from './meter-layout.js';
 import { type ScalerUnit, columnScalers, profileToReadings, valueOf } from './profile-readings.js';
 
 export const HOUR = 3_600_000;
@@ -20,8 +21,10 @@ export interface CollectJob {
   /** Gateway time, UTC ms. */
   now: number;
   backfillDays: number;
-  /** Scaler/unit per register, kept for the session. */
+  /** Scaler/unit per register, kept for the session (and beyond it with `layout`). */
   scalers: Map<string, ScalerUnit>;
+  /** The meter's remembered layout, whose scalers `scalers` is: told the columns of every profile read. */
+  layout?: MeterLayout;
   /** Upper bound of one chunk, ms (24 h by default). */
   chunkMs?: number;
 }
@@ -42,6 +45,7 @@ export async function collectProfile(job: CollectJob, profile: Obis, source: Rea
   while (from <= now) {
     const to = Math.min(from + chunkMs - 1000, now);
     const read = await readProfile(session, profile, { kind: 'range', from, to });
+    job.layout?.columnsRead(profile, read.columns);
     const scalers = await columnScalers(session, read.columns, job.scalers);
     const { readings, lastTs } = profileToReadings(read, meter.id, source, scalers);
     // A finished past range is collected up to its end; the youngest range only up to
@@ -99,6 +103,7 @@ export async function recollect(job: CollectJob, profile: Obis, o: RecollectOpti
   const spans = missingSpans(windowStart, mark.upto, o.periodMs, present, empty).slice(0, o.maxSpans ?? 8);
   for (const [from, to] of spans) {
     const read = await readProfile(job.session, profile, { kind: 'range', from, to });
+    job.layout?.columnsRead(profile, read.columns);
     const scalers = await columnScalers(job.session, read.columns, job.scalers);
     const { readings } = profileToReadings(read, meter.id, 'recollected', scalers);
     const stored = store.storeChunk({ meter: meter.id, profile, readings });

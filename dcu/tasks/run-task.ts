@@ -10,6 +10,7 @@ import type { LinkConfig, MeterAccess } from '../meters/access.js';
 import type { DcuStore, MeterRecord, RunOutcome, TaskRecord } from '../store/index.js';
 import { DEFAULT_REGISTERS, collectProfile, collectRegisters, recollect } from './collect.js';
 import { syncMeterClock } from './clock-sync.js';
+import { MeterLayout } from './meter-layout.js';
 
 export interface TaskContext {
   store: DcuStore;
@@ -44,10 +45,11 @@ async function runOnce(ctx: TaskContext, task: TaskRecord, { bus, busConfig, met
   const run = store.schedule.startRun(task.id, meter.id);
   const session = task.type === 'clock-sync' ? ctx.access.controlSessionFor(bus, busConfig, meter) : ctx.access.sessionFor(bus, busConfig, meter);
   const before = counters(bus, session.options.transport);
+  const layout = MeterLayout.load(store, meter.id, ctx.clock.now(), ctx.config.layoutCacheDays);
   let rows = 0;
   try {
     await session.connect();
-    const job = { session, store, meter, now: ctx.clock.now(), backfillDays: ctx.config.backfillDays, scalers: new Map() };
+    const job = { session, store, meter, now: ctx.clock.now(), backfillDays: ctx.config.backfillDays, scalers: layout.scalers, layout };
     switch (task.type) {
       case 'load-profile':
         rows = (await collectProfile(job, profileOf(task, Obis.loadProfile))).rows;
@@ -72,12 +74,15 @@ async function runOnce(ctx: TaskContext, task: TaskRecord, { bus, busConfig, met
       default:
         throw new Error(`task type "${task.type}" cannot run on a single meter`);
     }
+    layout.save(store);
     store.meters.recordExchange(meter.id, { ok: true, ...traffic(bus, session.options.transport, before) });
     store.schedule.finishRun(run, { outcome: 'ok', rows });
     return { meter: meter.serial, outcome: 'ok', rows };
   } catch (e) {
     const error = (e as Error).message;
     const outcome: RunOutcome = e instanceof LinkTimeout ? 'timeout' : rows > 0 ? 'partial' : 'failed';
+    // Scalers read before the failure are as good as any.
+    layout.save(store);
     store.meters.recordExchange(meter.id, { ok: false, error, ...traffic(bus, session.options.transport, before) });
     store.schedule.finishRun(run, { outcome, error, rows });
     ctx.log.warn({ task: task.name, meter: meter.serial, error }, 'task failed on meter');

@@ -7,9 +7,10 @@
 //   - multiplicative decrease (halve) when the modem says busy, and on timeouts only when
 //     they say congestion. PLC loses frames at random (noise, a weak link) at a steady rate,
 //     and a far meter loses several times more than a near one: a loss-based window would
-//     shrink to ~1/√p for nothing. So a timeout counts as congestion when the recent loss rate
-//     rises clearly above the long-run rate while round trips are 1.6 × their base, or when
-//     most recent exchanges are lost (a collapsing channel leaves no answers to time);
+//     shrink to ~1/√p for nothing. So a timeout counts as congestion when losses rise clearly
+//     above what their hop classes lose anyway (line-loss.ts) while round trips are 1.6 ×
+//     their base, or when most recent exchanges are lost (a collapsing channel leaves no
+//     answers to time);
 //   - delay-based: round trips against their hop class's base (queue-delay.ts: a queue adds
 //     the same wait to a near meter's exchange as to a far one's, so dividing by hops would
 //     misread it): smoothed, twice the base means queues are growing — a gentler decrease,
@@ -22,6 +23,7 @@
 // Requests beyond the limit wait, highest priority first (commands before reads), then in
 // order of arrival. No timers, no clock: callers report what happened.
 
+import { LineLoss } from './line-loss.js';
 import { QueueDelay } from './queue-delay.js';
 
 export interface LimiterOptions {
@@ -37,8 +39,10 @@ export interface LimiterOptions {
 export type SlotOutcome =
   /** The answer came; its round trip and the meter's hop count (unknown: null). */
   | { kind: 'answer'; roundTripMs: number; hops: number | null }
-  /** Lost to congestion: no answer in time, or the modem said busy / no buffers. */
-  | { kind: 'congestion'; cause: 'timeout' | 'busy' | 'no-buffers' }
+  /** No answer in time (a loss, or a queue longer than the timeout); the meter's hop count. */
+  | { kind: 'congestion'; cause: 'timeout'; hops: number | null }
+  /** The modem said busy / no buffers. */
+  | { kind: 'congestion'; cause: 'busy' | 'no-buffers' }
   /** Nothing learned about the channel (route error, modem reset, cancelled). */
   | { kind: 'neutral' };
 
@@ -85,9 +89,8 @@ export class AdaptiveLimiter {
   private decreasedAt = 0;
   /** Round trips against their hop class's base: how much of them is queueing. */
   private readonly delay = new QueueDelay();
-  /** Loss rate of the last ~16 outcomes and of the long run (~256). */
-  private recentLoss = 0;
-  private usualLoss = 0;
+  /** Losses against what each hop class loses anyway. */
+  private readonly loss = new LineLoss();
   private queueEstimate = 0;
   private readonly counters = { answers: 0, congestion: 0, delaySignals: 0, decreases: 0, decreasesOnBusy: 0, decreasesOnTimeouts: 0, decreasesOnDelay: 0, peakInFlight: 0, queueHolds: 0 };
 
@@ -95,6 +98,11 @@ export class AdaptiveLimiter {
     if (!(options.min >= 1 && options.min <= options.max)) throw new RangeError(`limiter bounds ${options.min}..${options.max} are not 1 ≤ min ≤ max`);
     this.windowSize = clamp(options.initial, options.min, options.max);
     this.threshold = options.max;
+  }
+
+  /** Smoothed time answers spend waiting in the channel's queues now, ms (0 until known). */
+  get queueingMs(): number {
+    return this.delay.queueingMs;
   }
 
   /** The current limit (whole requests). */
@@ -147,28 +155,22 @@ export class AdaptiveLimiter {
   }
 
   private learn(sequence: number, outcome: SlotOutcome): void {
-    const { min, max } = this.options;
     if (outcome.kind === 'neutral') return;
-    const lost = outcome.kind === 'congestion' && outcome.cause === 'timeout' ? 1 : 0;
-    // Queues are growing: round trips well above their base (unknown yet: assume so).
     const inflation = this.delay.inflation;
-    const queueing = inflation === null || inflation > 1.3;
-    if (outcome.kind === 'answer' || lost) {
-      this.recentLoss += (lost - this.recentLoss) / 16;
-      // The line's own loss rate, learnt while there is no queue (else congestion would become "usual").
-      if (!queueing) this.usualLoss += (lost - this.usualLoss) / 256;
-    }
     if (outcome.kind === 'congestion') {
       this.counters.congestion++;
-      // busy / no-buffers: the modem itself says it is full. A timeout: only when losses are
-      // up and queues with them.
-      // Round trips 1.6 × their base say queues grew (before a base is known a timeout says
-      // nothing of queues); most recent exchanges lost says it with no answers left to time
-      // (a collapsing channel).
+      // busy / no-buffers: the modem itself says it is full.
+      if (outcome.cause !== 'timeout') return this.decrease(sequence, 0.5, 'decreasesOnBusy');
+      this.loss.sample(true, outcome.hops);
+      // A timeout: when losses stand clearly above the line's own (≈ 4 σ of its noise at
+      // 10 % loss) while queues grew — round trips 1.6 × their base (before a base is known a
+      // timeout says nothing of queues) — or when most recent exchanges are lost: a
+      // collapsing channel leaves no answers to time.
       const queueGrew = inflation !== null && inflation > 1.6;
-      if (!lost || (this.recentLoss > Math.max(0.1, 1.5 * this.usualLoss + 0.05) && queueGrew) || this.recentLoss > 0.7) this.decrease(sequence, 0.5, lost ? 'decreasesOnTimeouts' : 'decreasesOnBusy');
+      if ((this.loss.excess > 0.15 && queueGrew) || this.loss.recent > 0.7) this.decrease(sequence, 0.5, 'decreasesOnTimeouts');
       return;
     }
+    this.loss.sample(false, outcome.hops);
     this.counters.answers++;
     this.delay.sample(outcome.roundTripMs, outcome.hops);
     const now = this.delay.inflation;
@@ -185,9 +187,8 @@ export class AdaptiveLimiter {
         return;
       }
     }
-    if (this.windowSize < this.threshold) this.windowSize = Math.min(max, this.windowSize + 1);
-    else this.windowSize = Math.min(max, this.windowSize + 1 / this.windowSize);
-    this.windowSize = Math.max(min, this.windowSize);
+    const grown = this.windowSize < this.threshold ? this.windowSize + 1 : this.windowSize + 1 / this.windowSize;
+    this.windowSize = clamp(grown, this.options.min, this.options.max);
   }
 
   private decrease(sequence: number, factor: number, cause: 'decreasesOnBusy' | 'decreasesOnTimeouts' | 'decreasesOnDelay'): void {

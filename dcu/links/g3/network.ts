@@ -171,10 +171,14 @@ export class G3Network extends EventEmitter<G3NetworkEvents> implements MeterLin
     }
   }
 
-  /** The timeout of one attempt to a node: the way there and back, hop by hop, or what it has been taking. */
+  /**
+   * The timeout of one attempt to a node: the way there and back, hop by hop, plus twice the
+   * queueing the channel has now (a queue delays every exchange alike; a timeout shorter
+   * than it repeats requests that were only waiting) — or what the node has been taking.
+   */
   timeoutFor(node: G3Node): number {
     const hops = node.hops ?? this.options.maxHops;
-    const byHops = this.options.responseTimeoutMs + 2 * hops * this.options.hopTimeoutMs;
+    const byHops = this.options.responseTimeoutMs + 2 * hops * this.options.hopTimeoutMs + Math.round(2 * this.limiter.queueingMs);
     return Math.max(byHops, node.roundTrip.timeout() ?? 0);
   }
 
@@ -226,7 +230,7 @@ export class G3Network extends EventEmitter<G3NetworkEvents> implements MeterLin
         if (e instanceof ModemUnavailable) slot.release({ kind: 'neutral' });
         else if (e instanceof LinkTimeout) {
           this.counters.timeouts++;
-          slot.release({ kind: 'congestion', cause: 'timeout' });
+          slot.release({ kind: 'congestion', cause: 'timeout', hops: node.hops });
         } else slot.release({ kind: 'neutral' });
         throw e;
       } finally {

@@ -41,7 +41,7 @@ describe('a late answer to a repeated request', () => {
   }, 30_000);
 });
 
-/** Reads a day of load profile with block 2 of the buffer 1.1 s late; checks the rows against the model. */
+/** Reads a day of load profile with block 3 of the answer 1.1 s late; checks the rows against the model. */
 async function readWithOneLateAnswer(client: 17 | 1, o: { repeatWindow: number }): Promise<{ transport: WrapperUdpTransport; late: number }> {
   const [running] = createMeterSet({ count: 1, firstAddress: 17, seed: 12, firstSerial: 70000012, startOfLife: LIFE });
   const meter: WrapperMeter = { server: running.server, label: running.serial };
@@ -57,8 +57,8 @@ async function readWithOneLateAnswer(client: 17 | 1, o: { repeatWindow: number }
     relay.close();
   };
   await session.connect();
-  // The third answer from now — capture objects, block 1, then block 2, the answer to a
-  // GET-Request-Next — comes 1.1 s late: after one repeat (1 s), before a second, while the
+  // The third answer from now — block 1 (capture objects and buffer come in one
+  // GET-with-list), block 2, then block 3, the answer to a GET-Request-Next — comes 1.1 s late: after one repeat (1 s), before a second, while the
   // blocks after it are being asked for (50 ms each). On a loaded machine more answers may be
   // late; each late copy is dropped.
   const faults = new FaultInjector({ late: { after: 2, times: 1, delay: 1100 } }, 1, 0, 'wrapper');

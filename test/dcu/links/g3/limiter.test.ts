@@ -26,7 +26,7 @@ describe('AdaptiveLimiter', () => {
   it('a burst of timeouts from one window (most exchanges lost: a collapsing channel) halves the limit once, not once per loss', async () => {
     const l = new AdaptiveLimiter({ min: 1, max: 64, initial: 32 });
     const slots = await take(l, 32);
-    for (const s of slots) s.release({ kind: 'congestion', cause: 'timeout' });
+    for (const s of slots) s.release({ kind: 'congestion', cause: 'timeout', hops: 1 });
     expect(l.limit).toBe(16);
     expect(l.stats()).toMatchObject({ congestion: 32, decreases: 1, decreasesOnTimeouts: 1 });
     // A request sent after the cut that fails again cuts again.
@@ -93,13 +93,36 @@ describe('AdaptiveLimiter', () => {
 
   it('steady random loss does not shrink the limit, nor more loss without queues; losses with growing round trips do', async () => {
     const l = new AdaptiveLimiter({ min: 1, max: 64, initial: 4, delayFactor: 100 });
-    for (let i = 0; i < 600; i++) (await l.acquire()).release(i % 20 === 19 ? { kind: 'congestion', cause: 'timeout' } : { kind: 'answer', roundTripMs: 100, hops: 1 });
+    for (let i = 0; i < 600; i++) (await l.acquire()).release(i % 20 === 19 ? { kind: 'congestion', cause: 'timeout', hops: 1 } : { kind: 'answer', roundTripMs: 100, hops: 1 });
     expect(l.limit).toBe(64);
     // A noisier line: every other request lost, round trips as before.
-    for (let i = 0; i < 32; i++) (await l.acquire()).release(i % 2 === 0 ? { kind: 'congestion', cause: 'timeout' } : { kind: 'answer', roundTripMs: 100, hops: 1 });
+    for (let i = 0; i < 32; i++) (await l.acquire()).release(i % 2 === 0 ? { kind: 'congestion', cause: 'timeout', hops: 1 } : { kind: 'answer', roundTripMs: 100, hops: 1 });
     expect(l.limit).toBe(64);
     // Congestion: round trips grow, and losses come with them.
-    for (let i = 0; i < 32; i++) (await l.acquire()).release(i % 2 === 0 ? { kind: 'congestion', cause: 'timeout' } : { kind: 'answer', roundTripMs: 300, hops: 1 });
+    for (let i = 0; i < 32; i++) (await l.acquire()).release(i % 2 === 0 ? { kind: 'congestion', cause: 'timeout', hops: 1 } : { kind: 'answer', roundTripMs: 300, hops: 1 });
+    expect(l.limit).toBeLessThan(64);
+  });
+
+  it('far meters losing more than near ones is no congestion: while queues stand, losses at each hop class\'s own rate never cut', async () => {
+    // Round trips 1.8 × their base all along (a standing queue, below the delay signal); 1 hop
+    // loses 4 %, 8 hops 30 %; first near meters only, then far ones only.
+    const l = new AdaptiveLimiter({ min: 1, max: 64, initial: 64, delayFactor: 100 });
+    const exchanges = async (hops: number, lossEvery: number, perHopMs: number, n: number) => {
+      for (let i = 0; i < n; i++) {
+        const s = await l.acquire();
+        if (i % lossEvery === lossEvery - 1) s.release({ kind: 'congestion', cause: 'timeout', hops });
+        else s.release({ kind: 'answer', roundTripMs: hops * perHopMs, hops });
+      }
+    };
+    await exchanges(1, 25, 100, 64);
+    await exchanges(8, 3, 100, 64);
+    await exchanges(1, 25, 180, 400);
+    await exchanges(8, 3, 180, 400);
+    expect(l.stats().decreases).toBe(0);
+    expect(l.limit).toBe(64);
+    // Near meters losing every other exchange while queues stand: congestion.
+    await exchanges(1, 2, 180, 64);
+    expect(l.stats().decreasesOnTimeouts).toBeGreaterThan(0);
     expect(l.limit).toBeLessThan(64);
   });
 
@@ -115,6 +138,7 @@ describe('AdaptiveLimiter', () => {
             expect(l.stats().inFlight).toBeLessThanOrEqual(l.limit);
             if (o === 'answer') s.release({ kind: 'answer', roundTripMs: 100, hops: 2 });
             else if (o === 'slow') s.release({ kind: 'answer', roundTripMs: 5000, hops: 2 });
+            else if (o === 'timeout') s.release({ kind: 'congestion', cause: o, hops: 2 });
             else s.release({ kind: 'congestion', cause: o });
             expect(l.limit).toBeGreaterThanOrEqual(min);
             expect(l.limit).toBeLessThanOrEqual(min + span);
@@ -147,7 +171,7 @@ describe('AdaptiveLimiter', () => {
     for (let round = 0; round < 300; round++) {
       const slots = await take(l, l.limit);
       slots.forEach((s, i) => {
-        if (i >= 2 * capacity) s.release({ kind: 'congestion', cause: 'timeout' });
+        if (i >= 2 * capacity) s.release({ kind: 'congestion', cause: 'timeout', hops: 1 });
         else {
           answered++;
           s.release({ kind: 'answer', roundTripMs: 100 * Math.max(1, (i + 1) / capacity), hops: 1 });

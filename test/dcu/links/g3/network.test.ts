@@ -183,6 +183,21 @@ describe('G3 modem driver over a pty pair', () => {
     expect(network.stats().restarts).toBe(0);
   }, 10_000);
 
+  it('a request\'s timeout grows by twice the queueing the channel has now: a request that only waits in a queue is not repeated', async () => {
+    const { modem, network } = await open();
+    await join(modem, network, 1);
+    const node = network.node(EUI(1))!;
+    node.hops = 1;
+    const quiet = 400 + 2 * 1 * 50;
+    for (let i = 0; i < 20; i++) (await network.limiter.acquire()).release({ kind: 'answer', roundTripMs: 100, hops: 1 });
+    expect(network.timeoutFor(node)).toBe(quiet);
+    // Every answer now waits a second in queues.
+    for (let i = 0; i < 60; i++) (await network.limiter.acquire()).release({ kind: 'answer', roundTripMs: 1100, hops: 1 });
+    const queueing = network.limiter.queueingMs;
+    expect(queueing).toBeGreaterThan(900);
+    expect(network.timeoutFor(node)).toBe(quiet + Math.round(2 * queueing));
+  });
+
   it('an answer that never comes is asked again with a longer timeout, then given up as LinkTimeout', async () => {
     const { modem, network } = await open();
     await join(modem, network, 3);
