@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   console.log(`starting ${G3_METERS} simulated G3-PLC meters behind a simulated modem (socat pty, 230400 baud; the PLC runs ${1 / G3_TIME_SCALE}× faster than real)…`);
   const g3 = await startG3Demo({ name: 'plc-1', panId: 0x4d45, meters: G3_METERS, timeScale: G3_TIME_SCALE, startOfLife: START_OF_LIFE, dataDir, profile: 'reader', controlProfile: 'management' });
   const keys = await loadOrCreateCloudKeys(join(dataDir, 'keys'));
-  const cloud = await startCloud({ store: { sqliteFile: join(dataDir, 'cloud.db') }, log: log.child({ service: 'cloud' }) });
+  const cloud = await startCloud({ store: { sqliteFile: join(dataDir, 'cloud.db') }, signing: keys.signing, log: log.child({ service: 'cloud' }) });
   const commands = await CommandService.connect({ keys, url: cloud.mqttUrl, store: cloud.store });
   const vending = await startVendingDemo({ store: cloud.store, commands });
   const cloudApi = buildCloudApi({ store: cloud.store, commands, vending: { service: vending.vending.service, operations: vending.vending.operations, operatorToken: vending.operatorToken } });

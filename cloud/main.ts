@@ -3,7 +3,8 @@
 //   CLOUD_MQTT_PORT port of the embedded broker (default 0: a free one, logged), CLOUD_MQTT_HOST (127.0.0.1)
 //   DATABASE_URL    PostgreSQL store (DATABASE_SCHEMA for a schema); unset: SQLite in CLOUD_DB (./data/cloud.db)
 //   INGEST_CLIENT_ID fixed MQTT client id = persistent session; LOG_LEVEL (info)
-//   CLOUD_KEYS      folder of the cloud's CA and signing keys (./data/keys, created on first use)
+//   CLOUD_KEYS      folder of the cloud's CA and signing keys (./data/keys, created on first use);
+//                   the signing key signs commands and acks
 //   CLOUD_API_PORT  HTTP API for commands and DCUs (8090), CLOUD_API_HOST (127.0.0.1)
 //   STS_VENDING_KEYS JSON file of the STS vending keys (vending; see cloud/vending/keyring.ts);
 //                   unset: no keys, tokens cannot be made. CLOUD_OPERATOR_TOKEN: bearer token of
@@ -26,15 +27,16 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
     console.error(`cloud: CLOUD_MQTT_PORT must be a port number (0 for a free one), got ${JSON.stringify(env.CLOUD_MQTT_PORT)}`);
     return 2;
   }
+  const keys = await loadOrCreateCloudKeys(env.CLOUD_KEYS ?? join(process.cwd(), 'data', 'keys'));
   const cloud = await startCloud({
     mqttUrl: env.MQTT_URL,
     brokerPort: port,
     ...(env.CLOUD_MQTT_HOST ? { brokerHost: env.CLOUD_MQTT_HOST } : {}),
     store: { databaseUrl: env.DATABASE_URL, schema: env.DATABASE_SCHEMA, sqliteFile: env.CLOUD_DB ?? DEFAULT_SQLITE_FILE },
     ingestClientId: env.INGEST_CLIENT_ID,
+    signing: keys.signing,
     log,
   });
-  const keys = await loadOrCreateCloudKeys(env.CLOUD_KEYS ?? join(process.cwd(), 'data', 'keys'));
   const commands = await CommandService.connect({ keys, url: cloud.mqttUrl, store: cloud.store });
   const keyring = env.STS_VENDING_KEYS ? VendingKeyring.load(env.STS_VENDING_KEYS) : new VendingKeyring([]);
   const vending: Vending = await startVending({ store: cloud.store, commands, keyring });

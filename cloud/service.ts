@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import { startIngest, type Ingest, type IngestOptions } from './ingest/ingest.js';
+import type { CloudKeys } from './provisioning/cloud-keys.js';
 import { openCloudStore, type CloudStore, type OpenCloudStoreOptions } from './store/index.js';
 
 export interface CloudOptions {
@@ -15,7 +16,9 @@ export interface CloudOptions {
   store: OpenCloudStoreOptions;
   /** Fixed MQTT client id: a persistent session on the broker. */
   ingestClientId?: string | undefined;
-  ingest?: Partial<Omit<IngestOptions, 'url' | 'store' | 'log'>>;
+  ingest?: Partial<Omit<IngestOptions, 'url' | 'store' | 'log' | 'signing'>>;
+  /** The cloud's signing key (cloud-keys.ts): acks are signed with it, as commands are. */
+  signing?: CloudKeys['signing'];
   log: Logger;
 }
 
@@ -47,6 +50,7 @@ export async function startCloud(options: CloudOptions): Promise<Cloud> {
       store,
       log: log.child({ part: 'ingest' }),
       ...(options.ingestClientId ? { clientId: options.ingestClientId } : {}),
+      ...(options.signing && { signing: options.signing }),
     });
     let closing: Promise<void> | undefined;
     return {

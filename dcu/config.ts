@@ -121,7 +121,7 @@ const Uplink = z.object({
   dcuId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only (it goes into MQTT topics)').optional(),
   /** The DCU identity bundle (PEM files): the CA that signed the broker's certificate (pinned: no other CA is trusted), the client certificate and its key. */
   tls: z.object({ ca: z.string().min(1).optional(), cert: z.string().min(1).optional(), key: z.string().min(1).optional() }).default({}),
-  /** Cloud command-signing keys, keyId → Ed25519 public key (32 bytes hex). Several during a key rollover. */
+  /** Cloud signing keys, keyId → Ed25519 public key (32 bytes hex); they sign commands and acks. Several during a key rollover. */
   trustedKeys: z.record(z.string().min(1), hex(32)).default({}),
   /** Sealed meter-key delivery: the DCU's X25519 secret key and the cloud's public one (the identity bundle's box.secretKey and cloud.boxPublicKey). */
   sealing: z.object({ secretKey: hex(32), cloudPublicKey: hex(32) }).optional(),
@@ -146,7 +146,7 @@ const Uplink = z.object({
   reconnectMinMs: z.number().int().min(10).max(600_000).default(1000),
   reconnectMaxMs: z.number().int().min(10).max(3_600_000).default(60_000),
   connectTimeoutMs: z.number().int().min(100).max(300_000).default(30_000),
-  /** Allows mqtt:// and a connection without the identity bundle — for test brokers only, never on a deployment. */
+  /** Allows mqtt:// and a connection without the identity bundle, and unsigned acks when no trustedKeys are set — for test brokers only, never on a deployment. */
   development: z.boolean().default(false),
 }).superRefine((u, ctx) => {
   if (u.development) return;

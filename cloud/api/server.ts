@@ -1,5 +1,6 @@
 // The cloud's HTTP API for operators (minimal now): send a signed command to a DCU and
-// follow its result; list the DCUs the cloud has heard from, and the items of their batches the
+// follow its result; list the DCUs the cloud has heard from, one DCU with every epoch (database)
+// it has had — a new one means its database was replaced — and the items of their batches the
 // store could not take (kept aside with the reason).
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -33,6 +34,11 @@ export function buildCloudApi(deps: { store: CloudStore; commands: CommandServic
     return status;
   });
   app.get('/dcus', async () => deps.store.dcus());
+  app.get<{ Params: { dcu: string } }>('/dcus/:dcu', async (request, reply) => {
+    const dcu = await deps.store.dcu(request.params.dcu);
+    if (dcu === null) return reply.code(404).send({ error: `no DCU ${request.params.dcu}` });
+    return { ...dcu, epochs: await deps.store.epochs(dcu.id) };
+  });
   app.get<{ Params: { dcu: string } }>('/dcus/:dcu/rejected', async (request) => deps.store.rejectedItems(request.params.dcu));
   return app;
 }

@@ -5,20 +5,26 @@
 // one at a time per instance; the broker's PUBACK goes out after the message was handled,
 // and the application ack on dcu/{id}/down/acks only after the store committed.
 // A message that cannot be handled is logged with its topic and the reason and dropped;
-// nothing a DCU sends can stop the consumer.
-import { randomBytes } from 'node:crypto';
+// nothing a DCU sends can stop the consumer. Acks are signed with the cloud's signing key (the
+// one commands are signed with) when it is given; a DCU that trusts cloud keys takes no other.
+// A DCU heard of under a new epoch (a new database) is logged as a warning.
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import pino, { type Logger } from 'pino';
 import { encodeMessage } from '../../shared/sync/codec.js';
-import { Topics } from '../../shared/sync/messages.js';
-import type { CloudStore } from '../store/index.js';
-import { handleUplink, type IngestOutcome } from './handle.js';
+import { SYNC_VERSION, Topics } from '../../shared/sync/messages.js';
+import { signAck } from '../../shared/sync/signing.js';
+import type { CloudKeys } from '../provisioning/cloud-keys.js';
+import type { CloudStore, EpochChange } from '../store/index.js';
+import { handleUplink, type AckSigner, type IngestOutcome } from './handle.js';
 
 export interface IngestOptions {
   /** mqtt://host:port or mqtts://… */
   url: string;
   store: CloudStore;
   log?: Logger;
+  /** The cloud's command signing key: acks are signed with it. Without it they go unsigned (development). */
+  signing?: CloudKeys['signing'];
   /** 'auto' (default): MQTT 5 if the broker accepts it, else 3.1.1. */
   protocol?: 'auto' | 4 | 5;
   /** Shared-subscription group on MQTT 5 (default 'cloud'); null subscribes without sharing. */
@@ -67,6 +73,20 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Signs v2 acks with the cloud's signing key; a v1 ack stays unsigned (its DCU cannot check one). */
+export function ackSigner(signing: CloudKeys['signing']): AckSigner {
+  const key = createPrivateKey(signing.privateKeyPem);
+  return (ack) => (ack.v === SYNC_VERSION ? signAck(ack, signing.keyId, key) : ack);
+}
+
+function logEpochChange(log: Logger, change: EpochChange): void {
+  const before = change.previous === '' ? "'' (from before epochs)" : change.previous;
+  log.warn(
+    { dcu: change.dcu, epoch: change.epoch, previousEpoch: change.previous },
+    `DCU ${change.dcu} started a new database (epoch ${change.epoch}, before ${before}); its batches are numbered from 1 again`,
+  );
+}
+
 /** Which protocol version the broker accepts: a short probe connection with a throwaway id. */
 async function probeProtocol(url: string, extra: IClientOptions): Promise<4 | 5> {
   for (const version of [5, 4] as const) {
@@ -92,6 +112,8 @@ async function probeProtocol(url: string, extra: IClientOptions): Promise<4 | 5>
 export async function startIngest(options: IngestOptions): Promise<Ingest> {
   const log = options.log ?? pino({ name: 'ingest' });
   const now = options.now ?? Date.now;
+  const sign = options.signing ? ackSigner(options.signing) : undefined;
+  if (!sign) log.warn({}, 'acks are not signed (no signing key): only DCUs in development mode without trusted keys take them');
   const extra = options.mqtt ?? {};
   let closed = false;
 
@@ -141,10 +163,11 @@ export async function startIngest(options: IngestOptions): Promise<Ingest> {
     stats.received += 1;
     let outcome: IngestOutcome;
     try {
-      outcome = await handleUplink(options.store, topic, payload, now());
+      outcome = await handleUplink(options.store, topic, payload, now(), sign);
     } catch (error) {
       outcome = { kind: 'dropped', reason: 'malformed', error: `unexpected: ${(error as Error).message}` };
     }
+    if ((outcome.kind === 'ack' || outcome.kind === 'recorded') && outcome.epochChange) logEpochChange(log, outcome.epochChange);
     switch (outcome.kind) {
       case 'ack':
         stats.acked += 1;

@@ -6,7 +6,8 @@ import pg from 'pg';
 import { CloudStoreError } from './errors.js';
 import { latestVersion, migratePostgresTables, type Migration } from './migrations.js';
 
-const MIGRATIONS: readonly Migration[] = [
+/** Exported for the migration tests (a database at an older version); append, never edit. */
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     sql: `
@@ -84,6 +85,30 @@ CREATE TABLE rejected_items (
   received_at BIGINT NOT NULL,
   PRIMARY KEY (dcu, stream, seq, idx)
 );`,
+  },
+  {
+    // Epochs (shared/sync/messages.ts): batch numbers and event ids count per DCU database, so
+    // sequences, pending batches, rejected items and events are keyed by it. What was stored
+    // before is the legacy epoch ''. The same tables and keys as SQLite's version 3.
+    version: 3,
+    sql: `
+ALTER TABLE dcus ADD COLUMN epoch TEXT COLLATE "C", ADD COLUMN epoch_since BIGINT;
+CREATE TABLE dcu_epochs (
+  dcu        TEXT COLLATE "C" NOT NULL,
+  epoch      TEXT COLLATE "C" NOT NULL,
+  first_seen BIGINT NOT NULL,
+  PRIMARY KEY (dcu, epoch)
+);
+INSERT INTO dcu_epochs (dcu, epoch, first_seen) SELECT id, '', first_seen FROM dcus;
+UPDATE dcus SET epoch = '', epoch_since = first_seen;
+ALTER TABLE streams ADD COLUMN epoch TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE streams ALTER COLUMN epoch DROP DEFAULT, DROP CONSTRAINT streams_pkey, ADD PRIMARY KEY (dcu, epoch, stream);
+ALTER TABLE pending_batches ADD COLUMN epoch TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE pending_batches ALTER COLUMN epoch DROP DEFAULT, DROP CONSTRAINT pending_batches_pkey, ADD PRIMARY KEY (dcu, epoch, stream, seq);
+ALTER TABLE rejected_items ADD COLUMN epoch TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE rejected_items ALTER COLUMN epoch DROP DEFAULT, DROP CONSTRAINT rejected_items_pkey, ADD PRIMARY KEY (dcu, epoch, stream, seq, idx);
+ALTER TABLE events ADD COLUMN epoch TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE events ALTER COLUMN epoch DROP DEFAULT, DROP CONSTRAINT events_pkey, ADD PRIMARY KEY (dcu, epoch, id);`,
   },
 ];
 export const SCHEMA_VERSION = latestVersion(MIGRATIONS);

@@ -1,7 +1,8 @@
 // The PostgreSQL cloud store (DATABASE_URL): the same behaviour as sqlite.ts. Several cloud
-// instances may write at once: storeBatch locks the (dcu, stream) row FOR UPDATE before it
-// reads the sequence state, so batches of one stream are stored one after the other whatever
-// instance got them; a deadlock or serialization failure is retried.
+// instances may write at once: storeBatch locks the (dcu, epoch, stream) row FOR UPDATE before
+// it reads the sequence state, so batches of one stream are stored one after the other whatever
+// instance got them; a deadlock or serialization failure is retried. A new epoch is registered
+// with an insert on dcu_epochs' key, so only one instance reports it.
 import type pg from 'pg';
 import type { ResultMessage, StatusMessage, Stream } from '../../shared/sync/messages.js';
 import { ReadingsChecksum } from './checksum.js';
@@ -13,6 +14,8 @@ import {
   READING_COLUMNS,
   RESULT_COLUMNS,
   dcuRecord,
+  epochOrder,
+  epochRecord,
   eventRecord,
   readingRecord,
   rejectedItemRecord,
@@ -21,7 +24,7 @@ import {
 } from './records.js';
 import { checkBatchHeader, checkResult, checkStatus, eventRows, readingRows, toJson, type EventRow, type ReadingRow } from './rows.js';
 import { advance, missingRanges } from './sequence.js';
-import type { BatchOutcome, CloudStore, ReadingFilter, RejectedItemRecord, SequenceState, UplinkBatch } from './types.js';
+import type { BatchOutcome, CloudStore, EpochChange, ReadingFilter, RejectedItemRecord, SequenceState, UplinkBatch } from './types.js';
 
 export interface PostgresCloudStoreOptions extends PoolOptions {
   now?: () => number;
@@ -39,8 +42,8 @@ ON CONFLICT DO NOTHING`;
 
 const INSERT_EVENTS = `
 INSERT INTO events (${EVENT_COLUMNS})
-SELECT $1, i, t, m, k, sv, d, $2, $3
-FROM unnest($4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[]) AS x(i, t, m, k, sv, d)
+SELECT $1, $2, i, t, m, k, sv, d, $3, $4
+FROM unnest($5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[]) AS x(i, t, m, k, sv, d)
 ON CONFLICT DO NOTHING`;
 
 const TOUCH_DCU = `INSERT INTO dcus (id, first_seen, last_seen) VALUES ($1, $2, $2)
@@ -104,22 +107,25 @@ export class PostgresCloudStore implements CloudStore {
     checkBatchHeader(batch);
     const { rows, rejected } = batch.kind === 'readings' ? readingRows(batch) : eventRows(batch);
     const stream: Stream = batch.kind;
-    const { dcu, seq } = batch;
+    const { dcu, epoch, seq } = batch;
     return this.#transaction(async (c) => {
-      await c.query(TOUCH_DCU, [dcu, receivedAt]);
-      await c.query(`INSERT INTO streams (dcu, stream) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [dcu, stream]);
-      const state = await c.query<{ up_to: number }>(`SELECT up_to FROM streams WHERE dcu = $1 AND stream = $2 FOR UPDATE`, [dcu, stream]);
+      const epochChange = await touch(c, dcu, epoch, receivedAt);
+      const changed = epochChange ? { epochChange } : {};
+      await c.query(`INSERT INTO streams (dcu, epoch, stream) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [dcu, epoch, stream]);
+      const key = [dcu, epoch, stream];
+      const state = await c.query<{ up_to: number }>(`SELECT up_to FROM streams WHERE dcu = $1 AND epoch = $2 AND stream = $3 FOR UPDATE`, key);
       const upTo = state.rows[0]!.up_to;
-      const pendingRows = await c.query<{ seq: number }>(`SELECT seq FROM pending_batches WHERE dcu = $1 AND stream = $2 ORDER BY seq`, [dcu, stream]);
+      const pendingRows = await c.query<{ seq: number }>(`SELECT seq FROM pending_batches WHERE dcu = $1 AND epoch = $2 AND stream = $3 ORDER BY seq`, key);
       const pending = pendingRows.rows.map((r) => r.seq);
       if (seq <= upTo || pending.includes(seq)) {
-        return { stream, upTo, missing: missingRanges(upTo, pending), duplicate: true, inserted: 0, rejected: 0 };
+        return { stream, upTo, missing: missingRanges(upTo, pending), duplicate: true, inserted: 0, rejected: 0, ...changed };
       }
       let inserted = 0;
       for (const x of rejected) {
-        await c.query(`INSERT INTO rejected_items (dcu, stream, seq, idx, reason, item, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, [
-          dcu, stream, seq, x.index, x.reason, x.item, receivedAt,
-        ]);
+        await c.query(
+          `INSERT INTO rejected_items (dcu, epoch, stream, seq, idx, reason, item, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+          [dcu, epoch, stream, seq, x.index, x.reason, x.item, receivedAt],
+        );
       }
       if (rows.length > 0 && batch.kind === 'readings') {
         const r = rows as ReadingRow[];
@@ -132,43 +138,44 @@ export class PostgresCloudStore implements CloudStore {
       } else if (rows.length > 0) {
         const e = rows as EventRow[];
         const result = await c.query(INSERT_EVENTS, [
-          dcu, seq, receivedAt,
+          dcu, epoch, seq, receivedAt,
           column(e, 'id'), column(e, 'ts'), column(e, 'meter'), column(e, 'kind'), column(e, 'severity'), column(e, 'details'),
         ]);
         inserted = result.rowCount ?? 0;
       }
       const next = advance(upTo, [...pending, seq]);
       if (next.upTo > upTo) {
-        await c.query(`UPDATE streams SET up_to = $1 WHERE dcu = $2 AND stream = $3`, [next.upTo, dcu, stream]);
-        await c.query(`DELETE FROM pending_batches WHERE dcu = $1 AND stream = $2 AND seq <= $3`, [dcu, stream, next.upTo]);
+        await c.query(`UPDATE streams SET up_to = $1 WHERE dcu = $2 AND epoch = $3 AND stream = $4`, [next.upTo, ...key]);
+        await c.query(`DELETE FROM pending_batches WHERE dcu = $1 AND epoch = $2 AND stream = $3 AND seq <= $4`, [...key, next.upTo]);
       }
       if (next.pending.includes(seq)) {
-        await c.query(`INSERT INTO pending_batches (dcu, stream, seq, received_at) VALUES ($1, $2, $3, $4)`, [dcu, stream, seq, receivedAt]);
+        await c.query(`INSERT INTO pending_batches (dcu, epoch, stream, seq, received_at) VALUES ($1, $2, $3, $4, $5)`, [...key, seq, receivedAt]);
       }
-      return { stream, upTo: next.upTo, missing: missingRanges(next.upTo, next.pending), duplicate: false, inserted, rejected: rejected.length };
+      return { stream, upTo: next.upTo, missing: missingRanges(next.upTo, next.pending), duplicate: false, inserted, rejected: rejected.length, ...changed };
     });
   }
 
   async rejectedItems(dcu: string): Promise<RejectedItemRecord[]> {
-    const result = await this.pool.query(`SELECT * FROM rejected_items WHERE dcu = $1 ORDER BY stream, seq, idx`, [dcu]);
+    const result = await this.pool.query(`SELECT * FROM rejected_items WHERE dcu = $1 ORDER BY stream, ${epochOrder('rejected_items')}, seq, idx`, [dcu]);
     return result.rows.map(rejectedItemRecord);
   }
 
-  async recordStatus(message: StatusMessage, receivedAt = this.#now()): Promise<void> {
+  async recordStatus(message: StatusMessage, receivedAt = this.#now()): Promise<EpochChange | null> {
     checkStatus(message);
-    await this.#transaction(async (c) => {
-      await c.query(TOUCH_DCU, [message.dcu, receivedAt]);
+    return this.#transaction(async (c) => {
+      const change = await touch(c, message.dcu, message.epoch, receivedAt);
       await c.query(
         `UPDATE dcus SET status = $1, status_at = $2, last_status = $3 WHERE id = $4 AND (status_at IS NULL OR status_at <= $2)`,
         [message.state, message.at, toJson(message), message.dcu],
       );
+      return change;
     });
   }
 
   async recordResult(message: ResultMessage, receivedAt = this.#now()): Promise<void> {
     checkResult(message);
     await this.#transaction(async (c) => {
-      await c.query(TOUCH_DCU, [message.dcu, receivedAt]);
+      await c.query(TOUCH_DCU, [message.dcu, receivedAt]); // a result names no epoch
       await c.query(
         `INSERT INTO command_results (${RESULT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (dcu, id) DO UPDATE SET status = excluded.status, at = excluded.at, outcome = excluded.outcome,
@@ -178,11 +185,18 @@ export class PostgresCloudStore implements CloudStore {
     });
   }
 
-  async sequence(dcu: string, stream: Stream): Promise<SequenceState> {
-    const state = await this.pool.query<{ up_to: number }>(`SELECT up_to FROM streams WHERE dcu = $1 AND stream = $2`, [dcu, stream]);
-    const pending = await this.pool.query<{ seq: number }>(`SELECT seq FROM pending_batches WHERE dcu = $1 AND stream = $2 ORDER BY seq`, [dcu, stream]);
+  async sequence(dcu: string, stream: Stream, epoch?: string): Promise<SequenceState> {
+    const e = epoch ?? (await this.pool.query<{ epoch: string | null }>(`SELECT epoch FROM dcus WHERE id = $1`, [dcu])).rows[0]?.epoch ?? '';
+    const key = [dcu, e, stream];
+    const state = await this.pool.query<{ up_to: number }>(`SELECT up_to FROM streams WHERE dcu = $1 AND epoch = $2 AND stream = $3`, key);
+    const pending = await this.pool.query<{ seq: number }>(`SELECT seq FROM pending_batches WHERE dcu = $1 AND epoch = $2 AND stream = $3 ORDER BY seq`, key);
     const upTo = state.rows[0]?.up_to ?? 0;
     return { stream, upTo, missing: missingRanges(upTo, pending.rows.map((r) => r.seq)) };
+  }
+
+  async epochs(dcu: string) {
+    const { rows } = await this.pool.query(`SELECT epoch, first_seen FROM dcu_epochs WHERE dcu = $1 ORDER BY first_seen, epoch`, [dcu]);
+    return rows.map(epochRecord);
   }
 
   async dcu(id: string) {
@@ -208,7 +222,7 @@ export class PostgresCloudStore implements CloudStore {
   }
 
   async events(dcu: string) {
-    const { rows } = await this.pool.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE dcu = $1 ORDER BY id`, [dcu]);
+    const { rows } = await this.pool.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE dcu = $1 ORDER BY ${epochOrder('events')}, id`, [dcu]);
     return rows.map(eventRecord);
   }
 
@@ -259,6 +273,20 @@ export class PostgresCloudStore implements CloudStore {
     if (this.pool.ended || this.pool.ending) return;
     await this.pool.end();
   }
+}
+
+/**
+ * Inside a transaction: the DCU was heard from, naming `epoch`; an epoch not seen before becomes
+ * its current one. TOUCH_DCU locks the DCU's row, so the previous epoch read here is settled.
+ */
+async function touch(c: pg.PoolClient, dcu: string, epoch: string, receivedAt: number): Promise<EpochChange | null> {
+  await c.query(TOUCH_DCU, [dcu, receivedAt]);
+  const added = await c.query(`INSERT INTO dcu_epochs (dcu, epoch, first_seen) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [dcu, epoch, receivedAt]);
+  if (added.rowCount !== 1) return null;
+  const { rows } = await c.query<{ epoch: string | null }>(`SELECT epoch FROM dcus WHERE id = $1`, [dcu]);
+  await c.query(`UPDATE dcus SET epoch = $1, epoch_since = $2 WHERE id = $3`, [epoch, receivedAt, dcu]);
+  const previous = rows[0]?.epoch ?? null;
+  return previous === null ? null : { dcu, epoch, previous, at: receivedAt };
 }
 
 /** The connection string without its password, for messages. */

@@ -5,7 +5,7 @@
 // in SQL) and value_text (bigint as decimal, text, bytes as hex, non-finite numbers). Text
 // with NUL characters (meters pad visible-strings with them; PostgreSQL TEXT cannot hold
 // them) is stored JSON-quoted under its own kind, in both stores alike.
-import type { EventsBatch, ReadingsBatch, ResultMessage, StatusMessage, SyncReading } from '../../shared/sync/messages.js';
+import { isEpoch, type EventsBatch, type ReadingsBatch, type ResultMessage, type StatusMessage, type SyncReading } from '../../shared/sync/messages.js';
 import { CloudStoreError } from './errors.js';
 import { isValidSeq } from './sequence.js';
 
@@ -56,9 +56,15 @@ function checkRange(value: unknown, min: number, max: number, what: string): num
   return n;
 }
 
-/** Throws CloudStoreError('invalid') unless dcu and seq are usable. */
-export function checkBatchHeader(batch: { dcu: unknown; seq: unknown; kind: unknown }): void {
+function checkEpoch(value: unknown): string {
+  if (!isEpoch(value)) throw invalid(`epoch must be '' or 32 lowercase hex digits, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Throws CloudStoreError('invalid') unless dcu, epoch and seq are usable. */
+export function checkBatchHeader(batch: { dcu: unknown; epoch: unknown; seq: unknown; kind: unknown }): void {
   checkText(batch.dcu, 'dcu');
+  checkEpoch(batch.epoch);
   if (!isValidSeq(batch.seq)) throw invalid(`seq must be an integer ≥ 1, got ${String(batch.seq)}`);
   if (batch.kind !== 'readings' && batch.kind !== 'events') throw invalid(`not a batch: kind ${String(batch.kind)}`);
 }
@@ -175,6 +181,7 @@ export function eventRows(batch: EventsBatch): SortedItems<EventRow> {
 
 export function checkStatus(message: StatusMessage): void {
   checkText(message.dcu, 'dcu');
+  checkEpoch(message.epoch);
   checkInt(message.at, 'at');
   if (message.state !== 'online' && message.state !== 'offline') throw invalid(`state must be online or offline, got ${String(message.state)}`);
 }

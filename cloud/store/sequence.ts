@@ -1,4 +1,4 @@
-// Per (DCU, stream) sequence bookkeeping, without I/O: the store keeps the highest contiguous
+// Per (DCU, epoch, stream) sequence bookkeeping, without I/O: the store keeps the highest contiguous
 // stored sequence number (upTo) and the set of stored numbers above it (pending); these
 // functions say what a new batch does to them. Both stores use them, so they agree.
 

@@ -97,9 +97,84 @@ CREATE TABLE rejected_items (
 );
 `;
 
-const MIGRATIONS: readonly Migration[] = [
+// Epochs (shared/sync/messages.ts): batch numbers and event ids count per DCU database, so
+// sequences, pending batches, rejected items and events are keyed by it. What was stored before
+// is the legacy epoch ''. SQLite cannot change a primary key: those tables are rebuilt.
+const V3 = `
+ALTER TABLE dcus ADD COLUMN epoch TEXT;           -- the newest epoch seen (null: none named yet)
+ALTER TABLE dcus ADD COLUMN epoch_since INTEGER;  -- when it was first seen
+CREATE TABLE dcu_epochs (
+  dcu        TEXT NOT NULL,
+  epoch      TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  PRIMARY KEY (dcu, epoch)
+);
+INSERT INTO dcu_epochs (dcu, epoch, first_seen) SELECT id, '', first_seen FROM dcus;
+UPDATE dcus SET epoch = '', epoch_since = first_seen;
+
+CREATE TABLE streams_v3 (
+  dcu    TEXT NOT NULL,
+  epoch  TEXT NOT NULL,
+  stream TEXT NOT NULL CHECK (stream IN ('readings', 'events')),
+  up_to  INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (dcu, epoch, stream)
+);
+INSERT INTO streams_v3 (dcu, epoch, stream, up_to) SELECT dcu, '', stream, up_to FROM streams;
+DROP TABLE streams;
+ALTER TABLE streams_v3 RENAME TO streams;
+
+CREATE TABLE pending_batches_v3 (
+  dcu         TEXT NOT NULL,
+  epoch       TEXT NOT NULL,
+  stream      TEXT NOT NULL,
+  seq         INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (dcu, epoch, stream, seq)
+);
+INSERT INTO pending_batches_v3 (dcu, epoch, stream, seq, received_at) SELECT dcu, '', stream, seq, received_at FROM pending_batches;
+DROP TABLE pending_batches;
+ALTER TABLE pending_batches_v3 RENAME TO pending_batches;
+
+CREATE TABLE rejected_items_v3 (
+  dcu         TEXT NOT NULL,
+  epoch       TEXT NOT NULL,
+  stream      TEXT NOT NULL,
+  seq         INTEGER NOT NULL,
+  idx         INTEGER NOT NULL,
+  reason      TEXT NOT NULL,
+  item        TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (dcu, epoch, stream, seq, idx)
+);
+INSERT INTO rejected_items_v3 (dcu, epoch, stream, seq, idx, reason, item, received_at)
+  SELECT dcu, '', stream, seq, idx, reason, item, received_at FROM rejected_items;
+DROP TABLE rejected_items;
+ALTER TABLE rejected_items_v3 RENAME TO rejected_items;
+
+CREATE TABLE events_v3 (
+  dcu         TEXT NOT NULL,
+  epoch       TEXT NOT NULL,
+  id          INTEGER NOT NULL,
+  ts          INTEGER NOT NULL,
+  meter       TEXT,
+  kind        TEXT NOT NULL,
+  severity    TEXT NOT NULL,
+  details     TEXT NOT NULL,               -- JSON
+  seq         INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (dcu, epoch, id)
+);
+INSERT INTO events_v3 (dcu, epoch, id, ts, meter, kind, severity, details, seq, received_at)
+  SELECT dcu, '', id, ts, meter, kind, severity, details, seq, received_at FROM events;
+DROP TABLE events;
+ALTER TABLE events_v3 RENAME TO events;
+`;
+
+/** Exported for the migration tests (a database at an older version); append, never edit. */
+export const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: V1 },
   { version: 2, sql: V2 },
+  { version: 3, sql: V3 },
 ];
 export const SCHEMA_VERSION = latestVersion(MIGRATIONS);
 

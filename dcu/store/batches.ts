@@ -1,5 +1,7 @@
 // Uplink batches: the numbering the cloud acknowledges. Each stream (readings, events) hands
-// out batch numbers 1, 2, 3… that never repeat; a batch is a contiguous run of row numbers
+// out batch numbers 1, 2, 3… that never repeat within this database's epoch (a random id made
+// with the database, migration 4: a replaced database numbers from 1 again under a new epoch,
+// which the cloud keeps apart from the old one's); a batch is a contiguous run of row numbers
 // (readings.seq / events.id), stored here before the batch is published, so that after a
 // restart an unacknowledged batch goes out again under the same number with the same rows.
 //
@@ -75,6 +77,8 @@ const COUNT_AFTER: Record<Stream, string> = {
 };
 
 export class UplinkBatches {
+  /** This database's epoch: every batch carries it, and only an ack naming it is applied. */
+  readonly epoch: string;
   private readonly positionStmt: Statement;
   private readonly getStmt: Statement;
   private readonly pendingStmt: Statement;
@@ -99,6 +103,9 @@ export class UplinkBatches {
     this.pruneStmt = db.prepare('DELETE FROM uplink_batches WHERE stream = ? AND seq <= ?');
     this.countStmts = { readings: db.prepare(COUNT_AFTER.readings).pluck(), events: db.prepare(COUNT_AFTER.events).pluck() };
     this.tx = <T>(fn: () => T): T => db.transaction(fn).immediate();
+    const epoch = db.prepare('SELECT epoch FROM store_epoch WHERE id = 1').pluck().get();
+    if (typeof epoch !== 'string') throw new StoreError(`database ${db.name} has no epoch (store_epoch is empty)`, 'corrupt', db.name);
+    this.epoch = epoch;
   }
 
   position(stream: Stream): BatchPosition {

@@ -2,6 +2,7 @@
 // migration applied; each migration runs in its own transaction together with the bump of
 // user_version, so a crash leaves the file at one version or the next, never between.
 // Add a migration by appending to MIGRATIONS — never edit one that has shipped.
+import { randomBytes } from 'node:crypto';
 import type { Db } from './database.js';
 import { StoreError } from './errors.js';
 import { obisSql, sourceSql } from './codec.js';
@@ -217,6 +218,26 @@ ALTER TABLE meters ADD COLUMN hops INTEGER;
 CREATE INDEX meters_network ON meters (link, network_address);
 `;
 
+// The database's epoch (shared/sync/messages.ts): batch numbers and event ids count within it,
+// so the cloud does not take a new database's batch 1 for a replay of the old one's. One row.
+const V4 = `
+CREATE TABLE store_epoch (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  epoch      TEXT NOT NULL CHECK (epoch = '' OR (length(epoch) = 32 AND epoch NOT GLOB '*[^0-9a-f]*')),
+  created_at INTEGER NOT NULL
+);
+`;
+
+/**
+ * A database that has numbered uplink batches keeps numbering where it was: it keeps the legacy
+ * epoch '' that the cloud filed those batches under (a new random one would make the cloud wait
+ * for batches 1… of it, which never come). Any other database gets 16 random bytes.
+ */
+function newEpoch(db: Db): string {
+  const numbered = db.prepare('SELECT max(last_seq) FROM outbox').pluck().get() as number | null;
+  return (numbered ?? 0) > 0 ? '' : randomBytes(16).toString('hex');
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -238,6 +259,14 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'G3-PLC short address and hops in the directory',
     up(db) {
       db.exec(V3);
+    },
+  },
+  {
+    version: 4,
+    name: 'the database epoch for uplink numbering',
+    up(db) {
+      db.exec(V4);
+      db.prepare('INSERT INTO store_epoch (id, epoch, created_at) VALUES (1, ?, ?)').run(newEpoch(db), Date.now());
     },
   },
 ];

@@ -3,6 +3,7 @@
 // stored run of rows, so that a batch sent again (after a restart, on a resend request)
 // carries the same rows as the first time. Meters travel as their serial numbers (the
 // identity the cloud knows); a meter's id and serial never change, so neither does a batch.
+// Every batch carries the database's epoch (store.batches.epoch).
 import { SYNC_VERSION, type EventsBatch, type ReadingsBatch, type Stream, type SyncEvent, type SyncReading } from '../../shared/sync/messages.js';
 import type { BatchRange, DcuStore, EventRecord, NewBatch, StoredReading } from '../store/index.js';
 
@@ -47,10 +48,11 @@ export class BatchBuilder {
 
   /** The message of batch `seq` with these rows. */
   message(stream: Stream, seq: number, rows: readonly Row[]): BatchMessage {
+    const epoch = this.store.batches.epoch;
     if (stream === 'readings') {
-      return { v: SYNC_VERSION, kind: 'readings', dcu: this.dcuId, seq, readings: (rows as StoredReading[]).map((r) => this.reading(r)) };
+      return { v: SYNC_VERSION, kind: 'readings', dcu: this.dcuId, epoch, seq, readings: (rows as StoredReading[]).map((r) => this.reading(r)) };
     }
-    return { v: SYNC_VERSION, kind: 'events', dcu: this.dcuId, seq, events: (rows as EventRecord[]).map((e) => this.event(e)) };
+    return { v: SYNC_VERSION, kind: 'events', dcu: this.dcuId, epoch, seq, events: (rows as EventRecord[]).map((e) => this.event(e)) };
   }
 
   private reading(r: StoredReading): SyncReading {

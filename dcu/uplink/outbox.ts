@@ -5,7 +5,8 @@
 //   disk before it is published (store.batches.assign + store.flush), so a number is never
 //   reused for other rows, even across a power cut.
 // - Rows become delivered only when the cloud's AckMessage says so (upTo: every batch up to
-//   it is stored) — never on the broker's PUBACK.
+//   it is stored) — never on the broker's PUBACK, and only for an ack that acks.ts let through
+//   (signed by a trusted cloud key, naming this database's epoch).
 // - At most maxInFlight batches per stream are out without an acknowledgement. After a
 //   (re)connection everything unacknowledged goes out again, oldest first; so does the
 //   window when no acknowledgement came for ackTimeoutS (doubling up to 10 min).
@@ -137,7 +138,7 @@ export class OutboxSender {
     };
   }
 
-  /** The cloud's acknowledgement (already checked to be for this DCU). */
+  /** The cloud's acknowledgement (already checked by acks.ts: this DCU, signed, this epoch). */
   onAck(ack: AckMessage): void {
     const s = this.states.get(ack.stream);
     if (s === undefined) {
@@ -158,7 +159,7 @@ export class OutboxSender {
       }
     } catch (e) {
       if (!(e instanceof StoreError) || e.kind !== 'invalid') throw e;
-      // Above what this DCU ever numbered: a cloud that knew an older database of this DCU, or a forged ack.
+      // Above what this DCU ever numbered: a cloud bug or a restored older copy of this database.
       this.options.log.error({ stream: s.stream, upTo: ack.upTo, error: e.message }, 'acknowledgement of batches never sent ignored');
       return;
     }

@@ -6,16 +6,19 @@
 //
 // start() refuses (UplinkIdentityError) when the identity bundle is missing outside
 // development mode; otherwise it connects in the background and keeps reconnecting.
+// Batches and status carry the database's epoch; an ack is applied only when acks.ts says so
+// (this DCU, signed by a trusted cloud key, this epoch) — anything else is logged and dropped.
 import { decodeDownlink, encodeMessage } from '../../shared/sync/codec.js';
 import { STREAMS, SYNC_VERSION, Topics, type StatusMessage, type Stream } from '../../shared/sync/messages.js';
 import type { UplinkConfig } from '../config.js';
 import type { DcuStore } from '../store/index.js';
+import { checkAck } from './acks.js';
 import { CommandIntake, type CommandExecutor } from './commands.js';
 import { loadIdentity } from './identity.js';
 import { silentLog, type UplinkLog } from './log.js';
 import { MqttLink, type LinkUp, type ProtocolVersion } from './mqtt-link.js';
 import { OutboxSender, type StreamStatus } from './outbox.js';
-import { trustedKeysFromConfig } from './verify.js';
+import { trustedKeysFromConfig, type TrustedKeys } from './verify.js';
 
 export interface UplinkOptions {
   store: DcuStore;
@@ -32,6 +35,8 @@ export interface UplinkOptions {
 
 export interface UplinkStatus {
   connected: boolean;
+  /** The database epoch the batches are numbered in. */
+  epoch: string;
   protocolVersion: ProtocolVersion | null;
   streams: Record<Stream, StreamStatus>;
   /** Batches published since start (resends included). */
@@ -43,6 +48,7 @@ export class Uplink {
   private readonly link: MqttLink;
   private readonly outbox: OutboxSender;
   private readonly intake: CommandIntake;
+  private readonly trustedKeys: TrustedKeys;
   private readonly clock: () => number;
   private readonly log: UplinkLog;
   private poll: ReturnType<typeof setInterval> | null = null;
@@ -54,6 +60,7 @@ export class Uplink {
     this.clock = options.clock ?? Date.now;
     this.log = options.log ?? silentLog;
     const identity = loadIdentity(config);
+    this.trustedKeys = trustedKeysFromConfig(config.trustedKeys);
     this.link = new MqttLink({
       identity,
       clientId: this.dcuId,
@@ -76,7 +83,7 @@ export class Uplink {
     this.intake = new CommandIntake({
       store,
       dcuId: this.dcuId,
-      trustedKeys: trustedKeysFromConfig(config.trustedKeys),
+      trustedKeys: this.trustedKeys,
       execute: options.execute,
       publish: (payload) => this.link.publish(Topics.results(this.dcuId), payload),
       log: this.log,
@@ -88,7 +95,12 @@ export class Uplink {
   static start(options: UplinkOptions): Uplink {
     const uplink = new Uplink(options);
     uplink.intake.resume();
-    if (Object.keys(options.config.trustedKeys).length === 0) uplink.log.warn({}, 'uplink: no trusted cloud keys configured — every cloud command will be refused');
+    if (uplink.trustedKeys.size === 0) {
+      uplink.log.warn({}, options.config.development
+        ? 'uplink: no trusted cloud keys configured — every cloud command will be refused; acknowledgements are taken unsigned (development mode)'
+        : 'uplink: no trusted cloud keys configured — every cloud command and every acknowledgement will be refused, so nothing leaves the outbox');
+    }
+    uplink.log.info({ epoch: options.store.batches.epoch }, 'uplink: batches are numbered in this database epoch');
     uplink.link.start();
     uplink.poll = setInterval(() => {
       uplink.outbox.pump();
@@ -109,7 +121,7 @@ export class Uplink {
 
   status(): UplinkStatus {
     const streams = Object.fromEntries(STREAMS.map((s) => [s, this.outbox.status(s)])) as Record<Stream, StreamStatus>;
-    return { connected: this.link.connected, protocolVersion: this.link.protocolVersion, streams, published: this.outbox.published };
+    return { connected: this.link.connected, epoch: this.options.store.batches.epoch, protocolVersion: this.link.protocolVersion, streams, published: this.outbox.published };
   }
 
   /** Publishes the retained 'offline' status and disconnects; nothing is sent after. */
@@ -154,15 +166,19 @@ export class Uplink {
       this.log.warn({}, 'a message that is not an acknowledgement on the ack topic was dropped');
       return;
     }
-    if (message.dcu !== this.dcuId) {
-      this.log.warn({ dcu: message.dcu }, 'acknowledgement for another DCU dropped');
+    const check = checkAck(message, { dcuId: this.dcuId, epoch: this.options.store.batches.epoch, trustedKeys: this.trustedKeys, development: this.options.config.development });
+    if (!check.ok) {
+      const details = { stream: message.stream, upTo: message.upTo, epoch: message.epoch, keyId: message.signature?.keyId ?? null, reason: check.reason };
+      // Another epoch is an honest late answer to an older database; the rest may be forged.
+      if (check.reason === 'other-epoch') this.log.info(details, `acknowledgement ignored: ${check.message}`);
+      else this.log.warn(details, `acknowledgement dropped, nothing changed: ${check.message}`);
       return;
     }
     this.outbox.onAck(message);
   }
 
   private statusPayload(state: StatusMessage['state'], backlog?: Partial<Record<Stream, number>>): Uint8Array {
-    const message: StatusMessage = { v: SYNC_VERSION, kind: 'status', dcu: this.dcuId, state, at: this.clock(), ...(backlog && { backlog }), ...(this.options.software && { software: this.options.software }) };
+    const message: StatusMessage = { v: SYNC_VERSION, kind: 'status', dcu: this.dcuId, epoch: this.options.store.batches.epoch, state, at: this.clock(), ...(backlog && { backlog }), ...(this.options.software && { software: this.options.software }) };
     return encodeMessage(message);
   }
 }

@@ -3,8 +3,31 @@
 // is in the payload, so the protocol works the same on MQTT 3.1.1 and MQTT 5.
 // The codec is codec.ts (readings column-wise in columns.ts, the safe CBOR layer in cbor.ts,
 // its one error type in errors.ts); signatures in signing.ts; sealed key transfer in sealed.ts.
+//
+// Version 2 adds the epoch: a random id each DCU database gets when it is created. Batch
+// numbers count within (DCU, epoch, stream), so a DCU whose database was replaced (re-flashed,
+// SD card swapped, deleted after corruption) and numbers from 1 again is not taken for a replay
+// of what the old database sent. Acks name the epoch they answer and are signed by the cloud.
 
-export const SYNC_VERSION = 1;
+export const SYNC_VERSION = 2;
+/**
+ * The version before epochs. The cloud still takes uplink messages in it (their epoch is
+ * LEGACY_EPOCH) and acknowledges them in it, so a fleet is upgraded one DCU at a time. A DCU
+ * speaks only SYNC_VERSION.
+ */
+export const LEGACY_SYNC_VERSION = 1;
+export type SyncVersion = typeof SYNC_VERSION | typeof LEGACY_SYNC_VERSION;
+
+/**
+ * The epoch of a v1 DCU, and of a DCU database that numbered batches before epochs existed
+ * (it keeps numbering where it was, so it keeps the epoch the cloud filed those batches under).
+ */
+export const LEGACY_EPOCH = '';
+
+/** An epoch: LEGACY_EPOCH, or 16 random bytes as 32 lowercase hex digits. */
+export function isEpoch(value: unknown): value is string {
+  return value === LEGACY_EPOCH || (typeof value === 'string' && /^[0-9a-f]{32}$/.test(value));
+}
 
 /** Most readings (or events) in one batch; decoders refuse more ('too-large'). */
 export const MAX_BATCH_ITEMS = 100_000;
@@ -60,19 +83,21 @@ export interface SyncReading {
 }
 
 /**
- * A batch of one stream. `seq` increases by one per batch and per stream for a DCU, never
- * repeats (even across restarts) and is what the cloud acknowledges.
+ * A batch of one stream. `seq` increases by one per batch and per stream within a DCU's
+ * epoch, never repeats there (even across restarts) and is what the cloud acknowledges.
  */
 export interface ReadingsBatch {
-  v: typeof SYNC_VERSION;
+  v: SyncVersion;
   kind: 'readings';
   dcu: string;
+  /** The DCU database that numbered the batch (LEGACY_EPOCH in a v1 message). */
+  epoch: string;
   seq: number;
   readings: SyncReading[];
 }
 
 export interface SyncEvent {
-  /** The DCU's event id (unique per DCU). */
+  /** The DCU's event id (unique per DCU epoch: a new database counts from 1 again). */
   id: number;
   ts: number;
   meter: string | null;
@@ -82,18 +107,21 @@ export interface SyncEvent {
 }
 
 export interface EventsBatch {
-  v: typeof SYNC_VERSION;
+  v: SyncVersion;
   kind: 'events';
   dcu: string;
+  epoch: string;
   seq: number;
   events: SyncEvent[];
 }
 
 /** Retained on up/status; the last will says 'offline'. */
 export interface StatusMessage {
-  v: typeof SYNC_VERSION;
+  v: SyncVersion;
   kind: 'status';
   dcu: string;
+  /** The DCU's current epoch (LEGACY_EPOCH in a v1 message). */
+  epoch: string;
   state: 'online' | 'offline';
   at: number;
   /** Batches not yet acknowledged, per stream. */
@@ -101,16 +129,33 @@ export interface StatusMessage {
   software?: string;
 }
 
-/** Cloud → DCU: the highest contiguous sequence stored, and what to send again. */
+/**
+ * Cloud → DCU: the highest contiguous sequence stored, and what to send again. The answer to a
+ * v1 batch is a v1 ack (epoch LEGACY_EPOCH, never signed): a v1 DCU reads nothing else.
+ */
 export interface AckMessage {
-  v: typeof SYNC_VERSION;
+  v: SyncVersion;
   kind: 'ack';
   dcu: string;
+  /** The epoch of the batches acknowledged: a DCU applies only an ack of its own epoch. */
+  epoch: string;
   stream: Stream;
   /** Every batch with seq ≤ upTo is stored. */
   upTo: number;
   /** Sequence ranges the cloud misses above upTo (inclusive), oldest first. */
   resend?: [number, number][];
+  /**
+   * Ed25519 by a cloud signing key over the deterministic CBOR of everything above
+   * (codec.ts encodeAckBody): the broker is not trusted to say what the cloud stored.
+   */
+  signature?: AckSignature;
+}
+
+export interface AckSignature {
+  /** Which cloud signing key (the same keys as for commands). */
+  keyId: string;
+  /** 64 bytes. */
+  bytes: Uint8Array;
 }
 
 export const COMMAND_KINDS = ['relay', 'clock-sync', 'read', 'config', 'meter-keys', 'token'] as const;
@@ -182,9 +227,9 @@ export interface SignedCommand {
   signature: Uint8Array;
 }
 
-/** DCU → cloud: what became of a command (also for refused ones, with the reason). */
+/** DCU → cloud: what became of a command (also for refused ones, with the reason). The same in v1. */
 export interface ResultMessage {
-  v: typeof SYNC_VERSION;
+  v: SyncVersion;
   kind: 'result';
   dcu: string;
   id: string;

@@ -1,12 +1,15 @@
-// Ed25519 command signatures. The broker is not trusted: a DCU acts only on a command signed
-// by a cloud key it trusts, meant for it, in date, and new (ARCHITECTURE.md "Uplink
-// contract"). node:crypto does the arithmetic (much faster than tweetnacl, which stays
+// Ed25519 signatures of commands and acks. The broker is not trusted: a DCU acts only on a
+// command signed by a cloud key it trusts, meant for it, in date, and new (ARCHITECTURE.md
+// "Uplink contract"), and marks rows delivered only on an ack signed by such a key — else a
+// broker could acknowledge batches the cloud never stored. An ack needs no expiry or replay
+// check: what it says ("stored up to n in this DCU's epoch") stays true, and a replayed older
+// one changes nothing. node:crypto does the arithmetic (much faster than tweetnacl, which stays
 // byte-compatible: same raw 32-byte keys, same deterministic 64-byte signatures).
 // Pure: the caller supplies the time, the last sequence number and the ids already seen.
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { invalid } from './cbor.js';
-import { encodeCommandBody } from './codec.js';
-import type { CommandBody, SignedCommand } from './messages.js';
+import { encodeAckBody, encodeCommandBody } from './codec.js';
+import type { AckMessage, CommandBody, SignedCommand } from './messages.js';
 
 // DER prefixes that turn raw Ed25519 keys into the PKCS#8 / SPKI that node:crypto reads (RFC 8410).
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -109,6 +112,43 @@ export function verifyCommand(signed: SignedCommand, ctx: VerifyContext): Verify
     return refuse('stale-seq', `command ${body.id} has seq ${body.seq}, not above the last acted upon (${ctx.lastSeq})`);
   }
   return { ok: true };
+}
+
+/** The ack with its signature over encodeAckBody (a v2 ack; the old signature, if any, is replaced). */
+export function signAck(ack: AckMessage, keyId: string, secret: Uint8Array | KeyObject): AckMessage {
+  const key = secret instanceof Uint8Array ? privateKey(secret) : secret;
+  const { signature: _old, ...body } = ack;
+  const bytes = new Uint8Array(sign(null, encodeAckBody(body), key));
+  return { ...body, signature: { keyId: invalid.str(keyId, 'keyId'), bytes } };
+}
+
+export type AckVerifyFailure = 'unsigned' | 'malformed' | 'unknown-key' | 'bad-signature';
+
+/**
+ * Whether an ack is signed by one of the trusted keys. Says nothing about the DCU or epoch it
+ * names (the caller compares those with its own). Never throws.
+ */
+export function verifyAck(ack: AckMessage, trustedKeys: ReadonlyMap<string, Uint8Array>): { ok: true } | { ok: false; reason: AckVerifyFailure; message: string } {
+  const what = `ack of ${String(ack?.stream)} up to ${String(ack?.upTo)}`;
+  const s = ack?.signature;
+  if (s === undefined) return { ok: false, reason: 'unsigned', message: `${what} carries no signature` };
+  let message: Uint8Array;
+  try {
+    invalid.str(s.keyId, 'signature.keyId');
+    invalid.bytes(s.bytes, 'signature.bytes', 64);
+    message = encodeAckBody(ack);
+  } catch (e) {
+    return { ok: false, reason: 'malformed', message: `not a well-formed signed ack: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const raw = trustedKeys.get(s.keyId);
+  if (raw === undefined) return { ok: false, reason: 'unknown-key', message: `${what} is signed with key ${JSON.stringify(s.keyId)}, which this DCU does not trust` };
+  let good = false;
+  try {
+    good = raw instanceof Uint8Array && raw.length === 32 && verify(null, message, publicKey(raw), s.bytes);
+  } catch {
+    good = false;
+  }
+  return good ? { ok: true } : { ok: false, reason: 'bad-signature', message: `${what}: the signature does not match key ${JSON.stringify(s.keyId)}` };
 }
 
 function iso(ms: number): string {

@@ -46,12 +46,18 @@ export function mixedReadings(meter = 'MTR00000002', ts = T0): SyncReading[] {
   ];
 }
 
-export function readingsBatch(dcu: string, seq: number, readings: SyncReading[]): ReadingsBatch {
-  return { v: 1, kind: 'readings', dcu, seq, readings };
+/** A v2 batch; epoch '' is a database from before epochs (also what a v1 batch decodes to). */
+export function readingsBatch(dcu: string, seq: number, readings: SyncReading[], epoch = ''): ReadingsBatch {
+  return { v: 2, kind: 'readings', dcu, epoch, seq, readings };
 }
 
-export function eventsBatch(dcu: string, seq: number, events: SyncEvent[]): EventsBatch {
-  return { v: 1, kind: 'events', dcu, seq, events };
+export function eventsBatch(dcu: string, seq: number, events: SyncEvent[], epoch = ''): EventsBatch {
+  return { v: 2, kind: 'events', dcu, epoch, seq, events };
+}
+
+/** A random epoch, as a new DCU database makes one. */
+export function newEpoch(): string {
+  return randomBytes(16).toString('hex');
 }
 
 export function sampleEvents(firstId: number, count: number, meter: string | null = 'MTR00000001'): SyncEvent[] {

@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadOrCreateCloudKeys } from '../../cloud/provisioning/cloud-keys.js';
 import { SqliteCloudStore } from '../../cloud/store/index.js';
+import { verifyAck } from '../../shared/sync/signing.js';
 import { dcuId, profileReadings, readingsBatch } from './helpers.js';
 import { FakeDcu } from './ingest/fake-dcu.js';
 
@@ -34,7 +36,7 @@ function waitForLine(child: ChildProcess, pattern: RegExp, ms = 30_000): Promise
 describe('cloud/main.ts', () => {
   it('runs with the embedded broker and SQLite, stores what a DCU sends, and stops on SIGTERM', async () => {
     const file = join(dir, 'sub', 'cloud.db');
-    const env = { ...process.env, CLOUD_DB: file, MQTT_URL: '', DATABASE_URL: '', CLOUD_MQTT_PORT: '' };
+    const env = { ...process.env, CLOUD_DB: file, CLOUD_KEYS: join(dir, 'keys'), MQTT_URL: '', DATABASE_URL: '', CLOUD_MQTT_PORT: '' };
     const child = spawn(process.execPath, ['--import', 'tsx', 'cloud/main.ts'], { stdio: ['ignore', 'pipe', 'pipe'], env });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
@@ -43,7 +45,11 @@ describe('cloud/main.ts', () => {
       expect(running.mqtt).not.toBe('mqtt://127.0.0.1:1883');
       const dcu = await FakeDcu.connect(running.mqtt as string, dcuId());
       await dcu.send(readingsBatch(dcu.id, 1, profileReadings(24)));
-      expect(await dcu.waitForAcks(1)).toEqual([{ v: 1, kind: 'ack', dcu: dcu.id, stream: 'readings', upTo: 1 }]);
+      const [ack] = await dcu.waitForAcks(1);
+      expect(ack).toMatchObject({ v: 2, kind: 'ack', dcu: dcu.id, epoch: '', stream: 'readings', upTo: 1 });
+      // signed with the cloud's signing key, the one the DCUs trust for commands
+      const { signing } = await loadOrCreateCloudKeys(join(dir, 'keys'));
+      expect(verifyAck(ack!, new Map([[signing.keyId, signing.publicKey]]))).toEqual({ ok: true });
       await dcu.close();
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

@@ -2,7 +2,9 @@
 // up with exactly the DCU's readings (count and checksum equal on both sides) and the outbox
 // empties — with the embedded broker, and with a real Mosquitto behind mutual TLS, the DCU
 // using an identity the cloud provisioned. A signed command then travels the other way.
-import { mkdtempSync, rmSync } from 'node:fs';
+// And the lost-database case: a DCU's database is deleted and a fresh one (a new epoch, batch
+// numbers and event ids from 1 again) sends under the same DCU id; the cloud keeps both.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -66,11 +68,26 @@ function dcuSummary(runtime: DcuRuntime): { count: number; checksum: string } {
   return sum.summary();
 }
 
-async function collectAndSync(runtime: DcuRuntime, cloud: Cloud): Promise<void> {
+/** The DCU's readings as the cloud keys them (natural key → the checksummed reading). */
+function dcuReadings(runtime: DcuRuntime): Map<string, Parameters<ReadingsChecksum['add']>[1]> {
+  const serials = new Map(runtime.store.meters.list().map((m) => [m.id, m.serial]));
+  const out = new Map<string, Parameters<ReadingsChecksum['add']>[1]>();
+  for (const r of runtime.store.readings.range({ from: 0, to: Number.MAX_SAFE_INTEGER })) {
+    const meter = serials.get(r.meter)!;
+    out.set(`${meter}|${r.obis}|${r.attribute}|${r.ts}`, { meter, obis: r.obis, attribute: r.attribute, ts: r.ts, value: r.value, unit: r.unit, scaler: r.scaler });
+  }
+  return out;
+}
+
+async function collect(runtime: DcuRuntime): Promise<void> {
   await runtime.discover();
   for (const task of ['load-profile', 'registers', 'event-log']) await runtime.scheduler.fire(task);
   runtime.start();
-  await until('the outbox to empty', () => runtime.store.readings.undeliveredCount() === 0);
+  await until('the outbox to empty', () => runtime.store.readings.undeliveredCount() === 0 && runtime.store.events.after(runtime.store.outbox.deliveredUpTo('events'), 1).length === 0);
+}
+
+async function collectAndSync(runtime: DcuRuntime, cloud: Cloud): Promise<void> {
+  await collect(runtime);
   const mine = dcuSummary(runtime);
   expect(mine.count).toBeGreaterThan(4 * 90);
   const theirs = await cloud.store.summarizeReadings({ dcu: runtime.config.dcuId });
@@ -89,13 +106,60 @@ describe('DCU → cloud', () => {
     }
   }, 180_000);
 
+  it('a DCU whose database is deleted starts again from batch 1 in a new epoch: the cloud keeps every reading and event of both', async () => {
+    const keys = await loadOrCreateCloudKeys(join(dir, 'keys-c'));
+    const cloud = await startCloud({ store: { sqliteFile: join(dir, 'cloud-c.db') }, signing: keys.signing, log: silent });
+    const trustedKeys = { [keys.signing.keyId]: Buffer.from(keys.signing.publicKey).toString('hex') };
+    const config = dcuConfig('dcu-c', { url: cloud.mqttUrl, development: true, trustedKeys });
+    try {
+      const first = await DcuRuntime.open(config, { log: silent });
+      await collect(first);
+      const epochA = first.store.batches.epoch;
+      const readingsA = dcuReadings(first);
+      const eventsA = first.store.events.after(0, 100_000);
+      const seqA = first.store.batches.position('readings').lastSeq;
+      await first.close();
+      for (const suffix of ['', '-wal', '-shm']) rmSync(config.database + suffix, { force: true }); // the SD card is replaced
+      expect(existsSync(config.database)).toBe(false);
+
+      const second = await DcuRuntime.open(config, { log: silent });
+      const epochB = second.store.batches.epoch;
+      expect(epochB).not.toBe(epochA);
+      await collect(second);
+      const readingsB = dcuReadings(second);
+      const eventsB = second.store.events.after(0, 100_000);
+      // the new database repeats batch numbers and event ids the cloud has stored already
+      expect(second.store.batches.position('readings').lastSeq).toBeGreaterThanOrEqual(1);
+      expect(seqA).toBeGreaterThanOrEqual(1);
+      expect(eventsB.map((e) => e.id).some((id) => eventsA.some((e) => e.id === id))).toBe(true);
+      const onlyInB = [...readingsB.keys()].filter((k) => !readingsA.has(k));
+      expect(onlyInB.length).toBeGreaterThan(0); // registers read again at a later time
+
+      // Every reading of both databases is in the cloud (a reading read again is the same reading).
+      const union = new ReadingsChecksum();
+      for (const r of new Map([...readingsB, ...readingsA]).values()) union.add('dcu-c', r); // the first stored wins
+      expect(await cloud.store.summarizeReadings({ dcu: 'dcu-c' })).toEqual(union.summary());
+      // Every event of both, each under its own epoch.
+      const stored = await cloud.store.events('dcu-c');
+      const ofEpoch = (epoch: string) => stored.filter((e) => e.epoch === epoch).map((e) => [e.id, e.kind, e.ts]);
+      expect(ofEpoch(epochA)).toEqual(eventsA.map((e) => [e.id, e.kind, e.ts]));
+      expect(ofEpoch(epochB)).toEqual(eventsB.map((e) => [e.id, e.kind, e.ts]));
+      expect(stored).toHaveLength(eventsA.length + eventsB.length);
+      expect(await cloud.store.dcu('dcu-c')).toMatchObject({ epoch: epochB });
+      expect((await cloud.store.epochs('dcu-c')).map((e) => e.epoch)).toEqual([epochA, epochB]);
+      await second.close();
+    } finally {
+      await cloud.close();
+    }
+  }, 240_000);
+
   it('with Mosquitto and mutual TLS from a provisioned identity; a signed command comes back down', async () => {
     const keys = await loadOrCreateCloudKeys(join(dir, 'keys'));
     const broker: TestBroker = await startMosquitto(keys.ca);
     const cloudIdentity = await issueClientCertificate(keys.ca, 'cloud');
     const bundle = await provisionDcu(keys, 'dcu-b', broker.url);
     writeBundle(bundle, join(dir, 'dcu-b'));
-    const cloud = await startCloud({ mqttUrl: broker.url, store: { sqliteFile: join(dir, 'cloud-b.db') }, log: silent, ingest: { mqtt: { ca: keys.ca.cert, cert: cloudIdentity.cert, key: cloudIdentity.key } } });
+    const cloud = await startCloud({ mqttUrl: broker.url, store: { sqliteFile: join(dir, 'cloud-b.db') }, signing: keys.signing, log: silent, ingest: { mqtt: { ca: keys.ca.cert, cert: cloudIdentity.cert, key: cloudIdentity.key } } });
     const runtime = await DcuRuntime.open(
       dcuConfig('dcu-b', { url: broker.url, tls: { ca: join(dir, 'dcu-b', 'ca.pem'), cert: join(dir, 'dcu-b', 'dcu.pem'), key: join(dir, 'dcu-b', 'dcu.key') }, trustedKeys: bundle.cloud.signingKeys }),
       { log: silent },

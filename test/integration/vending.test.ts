@@ -67,7 +67,7 @@ beforeAll(async () => {
   feeder = await openPtyBus({ meters, baud: 115200 });
 
   const keys = await loadOrCreateCloudKeys(join(dir, 'keys'));
-  cloud = await startCloud({ store: { sqliteFile: join(dir, 'cloud.db') }, log: silent });
+  cloud = await startCloud({ store: { sqliteFile: join(dir, 'cloud.db') }, signing: keys.signing, log: silent });
   commands = await CommandService.connect({ keys, url: cloud.mqttUrl, store: cloud.store });
   // The simulated meters' documented test vending key (simulators/meter/prepayment/sts-identity.ts).
   const keyring = new VendingKeyring([{ supplyGroupCode: '123456', keyRevisionNumber: 1, keyDerivation: 'DKGA02', key: 'abababababababab' }]);

@@ -60,9 +60,22 @@ describe('cloud command API', () => {
   it('lists the items of a DCU\'s batches the store could not take, with the reason', async () => {
     const app = buildCloudApi({ store: cloud.store, commands });
     const reading = { meter: 'M\u0000', obis: '1.0.1.8.0.255', attribute: 2, ts: Date.UTC(2026, 0, 1), value: 5, unit: 30, scaler: 0, status: 0, source: 'scheduled' as const };
-    expect(await cloud.store.storeBatch({ v: 1, kind: 'readings', dcu: 'dcu-r', seq: 1, readings: [reading, { ...reading, meter: 'M1' }] })).toMatchObject({ inserted: 1, rejected: 1 });
+    expect(await cloud.store.storeBatch({ v: 2, kind: 'readings', dcu: 'dcu-r', epoch: '', seq: 1, readings: [reading, { ...reading, meter: 'M1' }] })).toMatchObject({ inserted: 1, rejected: 1 });
     const listed = (await app.inject({ url: '/dcus/dcu-r/rejected' })).json();
     expect(listed).toEqual([expect.objectContaining({ dcu: 'dcu-r', stream: 'readings', seq: 1, index: 0, reason: expect.stringContaining('NUL') })]);
     expect((await app.inject({ url: '/dcus/other/rejected' })).json()).toEqual([]);
+  });
+
+  it('shows a DCU with its current epoch and every database it had', async () => {
+    const app = buildCloudApi({ store: cloud.store, commands });
+    const reading = { meter: 'M1', obis: '1.0.1.8.0.255', attribute: 2, ts: Date.UTC(2026, 0, 1), value: 5, unit: 30, scaler: 0, status: 0, source: 'scheduled' as const };
+    const [a, b] = ['a'.repeat(32), 'b'.repeat(32)];
+    await cloud.store.storeBatch({ v: 2, kind: 'readings', dcu: 'dcu-e', epoch: a, seq: 1, readings: [reading] }, 1000);
+    await cloud.store.storeBatch({ v: 2, kind: 'readings', dcu: 'dcu-e', epoch: b, seq: 1, readings: [{ ...reading, ts: reading.ts + 1 }] }, 2000);
+    const shown = await app.inject({ url: '/dcus/dcu-e' });
+    expect(shown.statusCode).toBe(200);
+    expect(shown.json()).toMatchObject({ id: 'dcu-e', epoch: b, epochSince: 2000, epochs: [{ epoch: a, firstSeen: 1000 }, { epoch: b, firstSeen: 2000 }] });
+    expect((await app.inject({ url: '/dcus' })).json()).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'dcu-e', epoch: b })]));
+    expect((await app.inject({ url: '/dcus/nobody' })).statusCode).toBe(404);
   });
 });

@@ -38,7 +38,7 @@ async function lateDcu(id: string): Promise<{ client: MqttClient; received: Sign
 }
 
 async function announce(client: MqttClient, dcu: string, state: 'online' | 'offline'): Promise<void> {
-  const status = encodeMessage({ v: SYNC_VERSION, kind: 'status', dcu, state, at: Date.now() });
+  const status = encodeMessage({ v: SYNC_VERSION, kind: 'status', dcu, epoch: '', state, at: Date.now() });
   await client.publishAsync(Topics.status(dcu), Buffer.from(status), { qos: 1, retain: true });
 }
 

@@ -68,7 +68,7 @@ describe('ingest failures', () => {
     expect(logs.records.find((r) => r.level === 50)).toMatchObject({ topic: `dcu/${dcu.id}/up/readings`, err: 'connection terminated unexpectedly' });
     fail = false;
     await dcu.send(readingsBatch(dcu.id, 1, profileReadings(3))); // the DCU sends it again: no ack came
-    expect(await dcu.waitForAcks(1)).toEqual([{ v: 1, kind: 'ack', dcu: dcu.id, stream: 'readings', upTo: 1 }]);
+    expect(await dcu.waitForAcks(1)).toEqual([{ v: 2, kind: 'ack', dcu: dcu.id, epoch: '', stream: 'readings', upTo: 1 }]);
     expect(await store.countReadings()).toBe(3);
   });
 

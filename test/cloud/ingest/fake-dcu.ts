@@ -1,19 +1,22 @@
 // A DCU as the cloud sees it over MQTT: the real `mqtt` client publishing encoded batches
-// (QoS 1) on its uplink topics and collecting the cloud's acks from dcu/{id}/down/acks.
+// (QoS 1) on its uplink topics and collecting the cloud's acks from dcu/{id}/down/acks (of
+// either version: the cloud answers a v1 batch with a v1 ack), decoded and as bytes.
 import mqtt, { type MqttClient } from 'mqtt';
 import pino, { type Logger } from 'pino';
-import { decodeDownlink, encodeMessage } from '../../../shared/sync/codec.js';
+import { decodeMessage, encodeMessage } from '../../../shared/sync/codec.js';
 import { Topics, type AckMessage, type UplinkMessage } from '../../../shared/sync/messages.js';
 
 export class FakeDcu {
   readonly acks: AckMessage[] = [];
+  /** The payloads of the acks, as they came. */
+  readonly ackBytes: Uint8Array[] = [];
   #waiters: (() => void)[] = [];
 
   private constructor(readonly id: string, readonly client: MqttClient) {
     client.on('message', (topic, payload) => {
       if (topic !== Topics.acks(id)) return;
-      const message = decodeDownlink(payload);
-      if (message && 'kind' in message && message.kind === 'ack') this.acks.push(message);
+      const message = decodeMessage(payload);
+      if (message && 'kind' in message && message.kind === 'ack') (this.acks.push(message), this.ackBytes.push(new Uint8Array(payload)));
       for (const wake of this.#waiters.splice(0)) wake();
     });
   }

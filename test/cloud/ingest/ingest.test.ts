@@ -14,7 +14,7 @@ import { BROKERS, type TestBroker } from './brokers.js';
 import { FakeDcu, eventually, memoryLogger } from './fake-dcu.js';
 
 const ack = (stream: 'readings' | 'events', dcu: string, upTo: number, resend?: [number, number][]): AckMessage => ({
-  v: 1, kind: 'ack', dcu, stream, upTo, ...(resend ? { resend } : {}),
+  v: 2, kind: 'ack', dcu, epoch: '', stream, upTo, ...(resend ? { resend } : {}),
 });
 
 describe.each(BROKERS)('ingest on $name', (kind) => {
@@ -146,7 +146,7 @@ describe.each(BROKERS)('ingest on $name', (kind) => {
 
   it('records status and command results', async () => {
     const d = await dcu();
-    await d.send({ v: 1, kind: 'status', dcu: d.id, state: 'online', at: T0, backlog: { readings: 2 }, software: 'dcu 0.1.0' });
+    await d.send({ v: 1, kind: 'status', dcu: d.id, epoch: '', state: 'online', at: T0, backlog: { readings: 2 }, software: 'dcu 0.1.0' });
     await d.send({ v: 1, kind: 'result', dcu: d.id, id: 'cmd-7', status: 'done', at: T0 + 5, outcome: { outputState: false } });
     await eventually(() => ingest.stats.recorded === 2, 10_000, 'status and result recorded');
     expect(await store.dcu(d.id)).toMatchObject({ status: 'online', statusAt: T0, lastStatus: { backlog: { readings: 2 }, software: 'dcu 0.1.0' } });

@@ -7,11 +7,11 @@ import { T0, dcuId, eventsBatch, mixedReadings, profileReadings, readingsBatch, 
 import { STORES } from './harness.js';
 
 const status = (dcu: string, state: 'online' | 'offline', at: number): StatusMessage => ({
-  v: 1, kind: 'status', dcu, state, at, backlog: { readings: 3 }, software: 'dcu 0.1.0',
+  v: 2, kind: 'status', dcu, epoch: '', state, at, backlog: { readings: 3 }, software: 'dcu 0.1.0',
 });
 
 const result = (dcu: string, id: string, at: number, s: ResultMessage['status'] = 'done'): ResultMessage => ({
-  v: 1, kind: 'result', dcu, id, status: s, at, outcome: { outputState: true, counter: 5n },
+  v: 2, kind: 'result', dcu, id, status: s, at, outcome: { outputState: true, counter: 5n },
 });
 
 describe.each(STORES)('$name cloud store: records', (h) => {
@@ -22,11 +22,11 @@ describe.each(STORES)('$name cloud store: records', (h) => {
     const store = await h.open();
     const dcu = dcuId();
     await store.storeBatch(readingsBatch(dcu, 1, profileReadings(1)), T0);
-    expect(await store.dcu(dcu)).toEqual({ id: dcu, firstSeen: T0, lastSeen: T0, status: null, statusAt: null, lastStatus: null });
+    expect(await store.dcu(dcu)).toEqual({ id: dcu, firstSeen: T0, lastSeen: T0, status: null, statusAt: null, lastStatus: null, epoch: '', epochSince: T0 });
     await store.recordStatus(status(dcu, 'online', T0 + 10), T0 + 20);
     await store.recordStatus(status(dcu, 'offline', T0 + 5), T0 + 30); // an old retained message arriving late
     expect(await store.dcu(dcu)).toEqual({
-      id: dcu, firstSeen: T0, lastSeen: T0 + 30, status: 'online', statusAt: T0 + 10, lastStatus: status(dcu, 'online', T0 + 10),
+      id: dcu, firstSeen: T0, lastSeen: T0 + 30, status: 'online', statusAt: T0 + 10, lastStatus: status(dcu, 'online', T0 + 10), epoch: '', epochSince: T0,
     });
     await store.recordStatus(status(dcu, 'offline', T0 + 40), T0 + 41);
     expect(await store.dcu(dcu)).toMatchObject({ status: 'offline', statusAt: T0 + 40, lastSeen: T0 + 41 });

@@ -22,7 +22,7 @@ describe('cloud store schema', () => {
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     await store.close();
     const again = await SqliteCloudStore.open(file);
-    expect(again.db.pragma('user_version', { simple: true })).toBe(2);
+    expect(again.db.pragma('user_version', { simple: true })).toBe(3);
     await again.close();
   });
 

@@ -12,8 +12,8 @@ import { cloudSigner, commandBody, fakeExecutor, FakeCloud, onCleanup, signed, s
 async function setup() {
   const broker = await startAedes();
   const dcu = uniqueId('dcu');
-  const cloud = await FakeCloud.connect(broker.url, dcu);
   const signer = cloudSigner();
+  const cloud = await FakeCloud.connect(broker.url, dcu, { signer });
   const file = join(tempDir(), 'dcu.db');
   const store = DcuStore.open(file, { clock: testClock(Date.now()) });
   onCleanup(() => {

@@ -1,7 +1,8 @@
 // Shared by the uplink tests: real brokers (an embedded aedes on a free port, MQTT 3.1.1, that
 // can be taken down and brought back; the Mosquitto at 127.0.0.1:1883, MQTT 5), a fake cloud
-// that subscribes, decodes and acknowledges like the real one, signed commands, a fake command
-// executor on the real journal, and DCU stores with readings.
+// that subscribes, decodes and acknowledges like the real one (in the epoch of the batches it
+// got, signed when given a signer), signed commands, a fake command executor on the real
+// journal, and DCU stores with readings.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import pino from 'pino';
 import { afterEach } from 'vitest';
 import { decodeUplink, encodeMessage } from '../../../shared/sync/codec.js';
 import { SYNC_VERSION, Topics, type AckMessage, type CommandBody, type ResultMessage, type StatusMessage, type Stream, type UplinkMessage } from '../../../shared/sync/messages.js';
-import { signCommand, signingKeyPairFromSeed } from '../../../shared/sync/signing.js';
+import { signAck, signCommand, signingKeyPairFromSeed } from '../../../shared/sync/signing.js';
 import { type Accepted, type CommandRequest } from '../../../dcu/commands/index.js';
 import { acceptCommand } from '../../../dcu/commands/journal.js';
 import { UplinkConfigSchema, type UplinkConfig } from '../../../dcu/config.js';
@@ -137,17 +138,25 @@ export class FakeCloud {
   /** Per stream: the batch numbers stored (the real cloud writes them in one transaction). */
   readonly stored: Record<Stream, Set<number>> = { readings: new Set(), events: new Set() };
   autoAck: boolean;
+  /** The epoch of the last batch received: what ack() names unless told otherwise. */
+  epoch = '';
 
   private constructor(
     readonly client: MqttClient,
     readonly dcuId: string,
     autoAck: boolean,
+    /** Signs acks as the real cloud does; without it acks go unsigned (a DCU in development mode without keys takes them). */
+    readonly signer: CloudSigner | undefined,
   ) {
     this.autoAck = autoAck;
     client.on('message', (topic, payload) => this.received(topic, payload));
   }
 
-  static async connect(url: string, dcuId: string, options: { autoAck?: boolean; protocolVersion?: 4 | 5; tls?: { ca: string; cert: string; key: string } } = {}): Promise<FakeCloud> {
+  static async connect(
+    url: string,
+    dcuId: string,
+    options: { autoAck?: boolean; protocolVersion?: 4 | 5; tls?: { ca: string; cert: string; key: string }; signer?: CloudSigner } = {},
+  ): Promise<FakeCloud> {
     const client = mqtt.connect(url, {
       clientId: uniqueId('cloud'),
       clean: false,
@@ -156,7 +165,7 @@ export class FakeCloud {
       ...(options.protocolVersion === 5 && { properties: { sessionExpiryInterval: 300 } }),
       ...(options.tls && { ca: readFileSync(options.tls.ca), cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key), rejectUnauthorized: true }),
     });
-    const cloud = new FakeCloud(client, dcuId, options.autoAck ?? true);
+    const cloud = new FakeCloud(client, dcuId, options.autoAck ?? true, options.signer);
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
       client.once('error', reject);
@@ -181,8 +190,13 @@ export class FakeCloud {
     return n;
   }
 
-  async ack(stream: Stream, upTo: number, resend?: [number, number][]): Promise<void> {
-    const ack: AckMessage = { v: SYNC_VERSION, kind: 'ack', dcu: this.dcuId, stream, upTo, ...(resend && { resend }) };
+  async ack(stream: Stream, upTo: number, resend?: [number, number][], epoch = this.epoch): Promise<void> {
+    const ack: AckMessage = { v: SYNC_VERSION, kind: 'ack', dcu: this.dcuId, epoch, stream, upTo, ...(resend && { resend }) };
+    await this.publishAck(this.signer ? signAck(ack, this.signer.keyId, this.signer.seed) : ack);
+  }
+
+  /** Publishes an ack exactly as given (forged, unsigned, of another epoch…). */
+  async publishAck(ack: AckMessage): Promise<void> {
     await this.client.publishAsync(Topics.acks(this.dcuId), Buffer.from(encodeMessage(ack)), { qos: 1 });
   }
 
@@ -211,6 +225,7 @@ export class FakeCloud {
     if (!topic.endsWith(`/up/${stream}`)) throw new Error(`${stream} batch on ${topic}`);
     this.arrivals[stream].push({ seq: message.seq, bytes: Buffer.from(payload), at: Date.now(), message });
     this.stored[stream].add(message.seq);
+    this.epoch = message.epoch;
     if (this.autoAck) void this.ack(stream, this.contiguous(stream));
   }
 }

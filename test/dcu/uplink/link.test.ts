@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { UplinkConfigSchema, parseConfig } from '../../../dcu/config.js';
 import { loadIdentity, Uplink, UplinkIdentityError } from '../../../dcu/uplink/index.js';
 import { openStore, tempDir } from '../store/helpers.js';
-import { fakeExecutor, FakeCloud, makePki, seedReadings, sleep, startAedes, startTlsAedes, startUplink, uniqueId, uplinkConfig, waitFor } from './helpers.js';
+import { cloudSigner, fakeExecutor, FakeCloud, makePki, seedReadings, sleep, startAedes, startTlsAedes, startUplink, uniqueId, uplinkConfig, waitFor } from './helpers.js';
 
 describe('the DCU identity', () => {
   it('outside development mode: mqtts:// and all three identity files, each missing one named', () => {
@@ -44,13 +44,16 @@ describe('mutual TLS with a pinned CA', () => {
     const broker = await startTlsAedes({ cert: pki.serverCert, key: pki.serverKey, ca: pki.ca });
     const store = openStore();
     seedReadings(store, 1, 10);
-    const uplink = startUplink(store, uplinkConfig(broker.url, { development: false, ackTimeoutS: 1, tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey } }), dcu);
+    // Outside development mode acks count only when signed by a trusted cloud key, as commands.
+    const signer = cloudSigner();
+    const trustedKeys = { [signer.keyId]: signer.publicHex };
+    const uplink = startUplink(store, uplinkConfig(broker.url, { development: false, ackTimeoutS: 1, trustedKeys, tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey } }), dcu);
     await waitFor('connected over TLS', () => uplink.connected);
     expect(new Set(broker.clients)).toEqual(new Set([dcu])); // the broker saw the DCU's certificate (one attempt per protocol version)
 
     // A cloud that subscribes only now: the batches the broker dropped for want of a subscriber
     // (PUBACK and all) go out again after the ack timeout, and are acknowledged.
-    const cloud = await FakeCloud.connect(broker.url, dcu, { tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey } });
+    const cloud = await FakeCloud.connect(broker.url, dcu, { signer, tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey } });
     uplink.notify();
     await waitFor('acknowledged', () => store.readings.undeliveredCount() === 0);
     expect(cloud.firstArrivals('readings')).toEqual([1, 2]);

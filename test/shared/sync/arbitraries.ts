@@ -1,4 +1,5 @@
-// fast-check generators for sync messages, and a realistic load-profile batch.
+// fast-check generators for sync messages (version 2, and the version 1 messages the cloud
+// still takes, epoch ''), and a realistic load-profile batch.
 import fc from 'fast-check';
 import type {
   AckMessage, CommandBody, DownlinkMessage, EventsBatch, ReadingsBatch, ResultMessage, SignedCommand, StatusMessage,
@@ -49,38 +50,54 @@ export const reading: fc.Arbitrary<SyncReading> = fc.record({
 const dcu = fc.oneof(fc.constantFrom('dcu-0001', 'dcu-0002'), text);
 const seq = fc.nat({ max: Number.MAX_SAFE_INTEGER });
 
-export const readingsBatch: fc.Arbitrary<ReadingsBatch> = fc.record({
-  v: fc.constant(1 as const), kind: fc.constant('readings' as const), dcu, seq, readings: fc.array(reading, { maxLength: 60 }),
-});
-
-const eventsBatch: fc.Arbitrary<EventsBatch> = fc.record({
-  v: fc.constant(1 as const), kind: fc.constant('events' as const), dcu, seq,
-  events: fc.array(fc.record({ id: safe, ts: safe, meter: fc.option(text, { nil: null }), kind: text, severity: text, details: freeRecord }), { maxLength: 5 }),
-});
-
-const status: fc.Arbitrary<StatusMessage> = fc.record(
-  {
-    v: fc.constant(1 as const), kind: fc.constant('status' as const), dcu, state: fc.constantFrom('online', 'offline'), at: safe,
-    backlog: fc.record({ readings: fc.nat(), events: fc.nat() }, { requiredKeys: [] }), software: text,
-  },
-  { requiredKeys: ['v', 'kind', 'dcu', 'state', 'at'] },
+/** A database epoch: mostly random 16 bytes as hex, sometimes the legacy ''. */
+export const epoch = fc.oneof(
+  { weight: 4, arbitrary: fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString('hex')) },
+  { weight: 1, arbitrary: fc.constant('') },
+);
+/** v2 with any epoch, or v1 (which has no epoch: '' once decoded). */
+const versioned = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ v: fc.constant(2 as const), epoch }) },
+  { weight: 1, arbitrary: fc.constant({ v: 1 as const, epoch: '' }) },
 );
 
+export const readingsBatch: fc.Arbitrary<ReadingsBatch> = fc.tuple(versioned, fc.record({
+  kind: fc.constant('readings' as const), dcu, seq, readings: fc.array(reading, { maxLength: 60 }),
+})).map(([h, b]) => ({ ...h, ...b }));
+
+const eventsBatch: fc.Arbitrary<EventsBatch> = fc.tuple(versioned, fc.record({
+  kind: fc.constant('events' as const), dcu, seq,
+  events: fc.array(fc.record({ id: safe, ts: safe, meter: fc.option(text, { nil: null }), kind: text, severity: text, details: freeRecord }), { maxLength: 5 }),
+})).map(([h, b]) => ({ ...h, ...b }));
+
+const status: fc.Arbitrary<StatusMessage> = fc.tuple(versioned, fc.record(
+  {
+    kind: fc.constant('status' as const), dcu, state: fc.constantFrom('online', 'offline'), at: safe,
+    backlog: fc.record({ readings: fc.nat(), events: fc.nat() }, { requiredKeys: [] }), software: text,
+  },
+  { requiredKeys: ['kind', 'dcu', 'state', 'at'] },
+)).map(([h, b]) => ({ ...h, ...b }));
+
 const result: fc.Arbitrary<ResultMessage> = fc.record({
-  v: fc.constant(1 as const), kind: fc.constant('result' as const), dcu, id: text, status: fc.constantFrom('done', 'failed', 'refused'),
+  v: fc.constantFrom(1 as const, 2 as const), kind: fc.constant('result' as const), dcu, id: text, status: fc.constantFrom('done', 'failed', 'refused'),
   at: safe, outcome: freeRecord,
 });
 
-const ack: fc.Arbitrary<AckMessage> = fc.record(
+/** A v2 ack (what a DCU takes), signed with random bytes or not. */
+export const ack: fc.Arbitrary<AckMessage> = fc.record(
   {
-    v: fc.constant(1 as const), kind: fc.constant('ack' as const), dcu, stream: fc.constantFrom('readings', 'events'), upTo: seq,
+    v: fc.constant(2 as const), kind: fc.constant('ack' as const), dcu, epoch, stream: fc.constantFrom('readings', 'events'), upTo: seq,
     resend: fc.array(fc.tuple(fc.nat(), fc.nat()).map(([a, b]): [number, number] => [Math.min(a, b), Math.max(a, b)]), { maxLength: 4 }),
+    signature: fc.record({ keyId: text, bytes: fc.uint8Array({ minLength: 64, maxLength: 64 }) }),
   },
-  { requiredKeys: ['v', 'kind', 'dcu', 'stream', 'upTo'] },
+  { requiredKeys: ['v', 'kind', 'dcu', 'epoch', 'stream', 'upTo'] },
 );
 
+/** The ack the cloud sends a v1 DCU: no epoch, no signature. */
+export const legacyAck: fc.Arbitrary<AckMessage> = ack.map(({ signature: _s, ...a }) => ({ ...a, v: 1 as const, epoch: '' }));
+
 export const commandBody: fc.Arbitrary<CommandBody> = fc.record({
-  v: fc.constant(1 as const), kind: fc.constant('command' as const), id: text, dcu, seq, issuedAt: safe, notAfter: safe,
+  v: fc.constant(2 as const), kind: fc.constant('command' as const), id: text, dcu, seq, issuedAt: safe, notAfter: safe,
   command: fc.constantFrom(...COMMAND_KINDS), params: freeRecord,
 });
 
@@ -114,5 +131,5 @@ export function loadProfileBatch(o: { meters: number; hours: number; order: 'ts'
   const readings: SyncReading[] = [];
   if (o.order === 'ts') for (let h = 0; h < o.hours; h++) for (let m = 0; m < o.meters; m++) readings.push(...rows[m][h]);
   else for (let m = 0; m < o.meters; m++) for (let h = 0; h < o.hours; h++) readings.push(...rows[m][h]);
-  return { v: 1, kind: 'readings', dcu: 'dcu-0001', seq: 1234, readings };
+  return { v: 2, kind: 'readings', dcu: 'dcu-0001', epoch: '0123456789abcdef0123456789abcdef', seq: 1234, readings };
 }

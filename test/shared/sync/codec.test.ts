@@ -5,8 +5,8 @@ import { decodeCbor, encodeCbor } from '../../../shared/sync/cbor.js';
 import { decodeColumn, encodeColumn } from '../../../shared/sync/columns.js';
 import { decodeDownlink, decodeMessage, decodeUplink, encodeMessage } from '../../../shared/sync/codec.js';
 import { SyncError } from '../../../shared/sync/errors.js';
-import { parseTopic, Topics, type ReadingsBatch, type SyncReading } from '../../../shared/sync/messages.js';
-import { downlink, loadProfileBatch, readingsBatch, uplink } from './arbitraries.js';
+import { parseTopic, Topics, type AckMessage, type ReadingsBatch, type StatusMessage, type SyncReading } from '../../../shared/sync/messages.js';
+import { downlink, epoch, legacyAck, loadProfileBatch, readingsBatch, uplink } from './arbitraries.js';
 
 function syncError(f: () => unknown): SyncError {
   try {
@@ -31,8 +31,9 @@ function valueOrSyncError(bytes: Uint8Array): void {
 }
 
 const t0 = Date.UTC(2026, 0, 15);
+const EPOCH = '00112233445566778899aabbccddeeff';
 const small: ReadingsBatch = {
-  v: 1, kind: 'readings', dcu: 'dcu-0001', seq: 7,
+  v: 2, kind: 'readings', dcu: 'dcu-0001', epoch: EPOCH, seq: 7,
   readings: [0, 1].flatMap((h) =>
     (['LGZ001', 'LGZ002'] as const).map((meter, m): SyncReading => ({
       ts: t0 + h * 3_600_000, meter, obis: '1.0.1.8.0.255', attribute: 2, value: (m ? 5000 : 1000) + h * 250,
@@ -45,7 +46,8 @@ describe('readings batch', () => {
   it('a small fixed batch, byte by byte', () => {
     const bytes = encodeMessage(small);
     expect(hex(bytes)).toBe(
-      '92' + '01' + '01' + '68' + hex(new TextEncoder().encode('dcu-0001')) + '07' + '04' + // [v, kind, dcu, seq, n = 4
+      '93' + '02' + '01' + '68' + hex(new TextEncoder().encode('dcu-0001')) + // [v 2, kind, dcu,
+        '7820' + hex(new TextEncoder().encode(EPOCH)) + '07' + '04' + // epoch (32 characters), seq, n = 4
         '82' + '66' + hex(new TextEncoder().encode('LGZ001')) + '66' + hex(new TextEncoder().encode('LGZ002')) + // meters
         '81fb42700010800ff000' + // obis: 0x0100_0108_00ff (cbor-x writes ints beyond 32 bits as float64)
         '83011a0036ee8084' + '1a00077ee0' + '000100' + // ts: deltas / 3,600,000: [491232, 0, 1, 0]
@@ -53,7 +55,7 @@ describe('readings batch', () => {
         '00' + '02' + '181e' + '00' + '00' + '00' + '00' + '00' + // obis, attribute 2, unit 30, scaler, nulls, status, source, value kind
         '84' + '1903e8' + '191388' + '18fa' + '18fa', // values: 1000, 5000, then +250, +250 per series
     );
-    expect(bytes.length).toBe(81);
+    expect(bytes.length).toBe(81 + 34); // the epoch costs 34 bytes per batch
     expect(decodeMessage(bytes)).toEqual(small);
     expect(decodeUplink(bytes)).toEqual(small);
   });
@@ -159,9 +161,18 @@ describe('other messages', () => {
       fc.property(uplink, (m) => {
         const bytes = encodeMessage(m);
         expect(decodeUplink(bytes)).toEqual(m);
-        expect(syncError(() => decodeDownlink(bytes)).kind).toBe('unknown-kind');
+        // a DCU speaks only v2: a v1 message is refused for its version before its kind
+        expect(syncError(() => decodeDownlink(bytes)).kind).toBe(m.v === 1 ? 'unknown-version' : 'unknown-kind');
       }),
       { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(legacyAck, (m) => {
+        const bytes = encodeMessage(m);
+        expect(decodeMessage(bytes)).toEqual(m);
+        expect(syncError(() => decodeDownlink(bytes)).kind).toBe('unknown-version');
+      }),
+      { numRuns: 100 },
     );
     fc.assert(
       fc.property(downlink, (m) => {
@@ -175,7 +186,7 @@ describe('other messages', () => {
 
   it('free values keep bigint, bytes and odd keys, in a deterministic order', () => {
     const outcome = { b: 1, a: [2n, new Uint8Array([9])], '10': 'x', '2': null, ['__proto__']: { deep: true } }; // an own '__proto__'
-    const msg = { v: 1 as const, kind: 'result' as const, dcu: 'd', id: 'c-1', status: 'done' as const, at: 5, outcome };
+    const msg = { v: 2 as const, kind: 'result' as const, dcu: 'd', id: 'c-1', status: 'done' as const, at: 5, outcome };
     const back = decodeMessage(encodeMessage(msg)) as typeof msg;
     expect(back).toEqual(msg);
     expect(Object.getPrototypeOf(back.outcome)).toBe(Object.prototype);
@@ -184,12 +195,78 @@ describe('other messages', () => {
   });
 });
 
+describe('version 2: epochs and signed acks', () => {
+  // The first test's batch as a version 1 DCU wrote it (before epochs): these bytes stay valid.
+  const V1_SMALL =
+    '92' + '01' + '01' + '68' + hex(new TextEncoder().encode('dcu-0001')) + '07' + '04' +
+    '82' + '66' + hex(new TextEncoder().encode('LGZ001')) + '66' + hex(new TextEncoder().encode('LGZ002')) +
+    '81fb42700010800ff000' + '83011a0036ee8084' + '1a00077ee0' + '000100' + '830401820001' +
+    '00' + '02' + '181e' + '00' + '00' + '00' + '00' + '00' + '84' + '1903e8' + '191388' + '18fa' + '18fa';
+  const ack: AckMessage = { v: 2, kind: 'ack', dcu: 'dcu-0001', epoch: EPOCH, stream: 'events', upTo: 41, resend: [[43, 44]] };
+  const status: StatusMessage = { v: 2, kind: 'status', dcu: 'dcu-0001', epoch: EPOCH, state: 'online', at: t0, backlog: { readings: 2 } };
+
+  it('batches, status and acks carry the epoch; an ack its signature', () => {
+    expect(decodeUplink(encodeMessage(status))).toEqual(status);
+    expect(decodeDownlink(encodeMessage(ack))).toEqual(ack);
+    const signed: AckMessage = { ...ack, signature: { keyId: 'cloud-1', bytes: new Uint8Array(64).fill(7) } };
+    expect(decodeDownlink(encodeMessage(signed))).toEqual(signed);
+    expect(decodeCbor(encodeMessage(ack))).toEqual([2, 5, 'dcu-0001', EPOCH, 'events', 41, [[43, 44]], null, null]);
+    expect(decodeUplink(encodeMessage({ ...small, epoch: '' }))).toMatchObject({ v: 2, epoch: '' }); // a database from before epochs
+  });
+
+  it('a v1 batch (a DCU not yet upgraded) decodes as the legacy epoch; a DCU refuses v1', () => {
+    const bytes = fromHex(V1_SMALL);
+    expect(decodeUplink(bytes)).toEqual({ ...small, v: 1, epoch: '' });
+    expect(hex(encodeMessage({ ...small, v: 1, epoch: '' }))).toBe(V1_SMALL); // and the cloud can write v1 for it
+    const v1Status = encodeCbor([1, 3, 'dcu-0001', 'online', t0, null, 'dcu 0.1.0']);
+    expect(decodeUplink(v1Status)).toEqual({ v: 1, kind: 'status', dcu: 'dcu-0001', epoch: '', state: 'online', at: t0, software: 'dcu 0.1.0' });
+    const v1Ack: AckMessage = { v: 1, kind: 'ack', dcu: 'dcu-0001', epoch: '', stream: 'readings', upTo: 3 };
+    expect(decodeCbor(encodeMessage(v1Ack))).toEqual([1, 5, 'dcu-0001', 'readings', 3, null]); // exactly what a v1 DCU reads
+    expect(syncError(() => decodeDownlink(encodeMessage(v1Ack)))).toMatchObject({ kind: 'unknown-version', where: 'v' });
+    // commands exist in version 2 only
+    expect(syncError(() => decodeMessage(encodeCbor([1, 6, 'k', new Uint8Array(64), []])))).toMatchObject({ kind: 'unknown-version' });
+  });
+
+  it('a v1 message cannot carry an epoch or a signature', () => {
+    expect(syncError(() => encodeMessage({ ...small, v: 1 }))).toMatchObject({ kind: 'invalid', where: 'epoch' });
+    const signedV1: AckMessage = { ...ack, v: 1, epoch: '', signature: { keyId: 'k', bytes: new Uint8Array(64) } };
+    expect(syncError(() => encodeMessage(signedV1))).toMatchObject({ kind: 'invalid', where: 'signature' });
+  });
+
+  it('a bad epoch is refused by name, on decoding and on encoding', () => {
+    const withEpoch = (e: unknown): Uint8Array => {
+      const f = decodeCbor(encodeMessage(small)) as unknown[];
+      f[3] = e;
+      return encodeCbor(f);
+    };
+    const cases: [unknown, RegExp][] = [
+      [42, /expected text/], [null, /expected text/], [new Uint8Array(16), /expected text/], [['x'], /expected text/],
+      [EPOCH.slice(1), /got 31 characters/], [`${EPOCH}0`, /got 33 characters/], ['x', /got 1 characters/],
+      [EPOCH.toUpperCase(), /lowercase hex/], [`${EPOCH.slice(0, 31)}g`, /lowercase hex/], [`${EPOCH.slice(0, 31)} `, /lowercase hex/],
+    ];
+    for (const [value, message] of cases) {
+      const e = syncError(() => decodeUplink(withEpoch(value)));
+      expect(e, String(value)).toMatchObject({ kind: 'malformed', where: 'epoch' });
+      expect(e.message).toMatch(message);
+    }
+    expect(syncError(() => encodeMessage({ ...small, epoch: 'ABC' }))).toMatchObject({ kind: 'invalid', where: 'epoch' });
+    expect(syncError(() => encodeMessage({ ...ack, epoch: undefined as unknown as string }))).toMatchObject({ kind: 'invalid', where: 'epoch' });
+  });
+
+  it('half a signature is malformed', () => {
+    const f = decodeCbor(encodeMessage(ack)) as unknown[];
+    expect(syncError(() => decodeDownlink(encodeCbor([...f.slice(0, 7), 'cloud-1', null])))).toMatchObject({ kind: 'malformed', where: 'signature.bytes' });
+    expect(syncError(() => decodeDownlink(encodeCbor([...f.slice(0, 7), null, new Uint8Array(64)])))).toMatchObject({ kind: 'malformed', where: 'signature.keyId' });
+    expect(syncError(() => decodeDownlink(encodeCbor([...f.slice(0, 7), 'cloud-1', new Uint8Array(63)])))).toMatchObject({ kind: 'malformed', where: 'signature.bytes' });
+  });
+});
+
 describe('untrusted bytes', () => {
   it('unknown version and kind are typed errors', () => {
-    expect(syncError(() => decodeMessage(encodeCbor([2, 1, 'x'])))).toMatchObject({ kind: 'unknown-version' });
+    expect(syncError(() => decodeMessage(encodeCbor([3, 1, 'x'])))).toMatchObject({ kind: 'unknown-version' });
     // a newer peer may use CBOR we refuse; its version is still recognised first
-    expect(syncError(() => decodeMessage(fromHex('9f02ff')))).toMatchObject({ kind: 'malformed' });
-    expect(syncError(() => decodeMessage(fromHex('8302d90103a0')))).toMatchObject({ kind: 'unknown-version' });
+    expect(syncError(() => decodeMessage(fromHex('9f03ff')))).toMatchObject({ kind: 'malformed' });
+    expect(syncError(() => decodeMessage(fromHex('8303d90103a0')))).toMatchObject({ kind: 'unknown-version' });
     expect(syncError(() => decodeMessage(encodeCbor([1, 42])))).toMatchObject({ kind: 'unknown-kind', where: 'kind' });
     expect(syncError(() => decodeMessage(encodeCbor([1, 'readings'])))).toMatchObject({ kind: 'unknown-kind' });
   });
@@ -220,10 +297,10 @@ describe('untrusted bytes', () => {
   it('names the field that is wrong', () => {
     const good = encodeMessage(small);
     const fields = (decodeCbor(good) as unknown[]).slice();
-    fields[4] = 5; // n ≠ number of values
+    fields[5] = 5; // n ≠ number of values
     expect(syncError(() => decodeMessage(encodeCbor(fields)))).toMatchObject({ kind: 'malformed', where: 'readings.n' });
     const f2 = (decodeCbor(good) as unknown[]).slice();
-    f2[8] = [0, 1, [0, 1, 0, 5]]; // meter index 5 of 2
+    f2[9] = [0, 1, [0, 1, 0, 5]]; // meter index 5 of 2
     expect(syncError(() => decodeMessage(encodeCbor(f2)))).toMatchObject({ kind: 'malformed', where: 'readings.meter[3]' });
   });
 
@@ -232,15 +309,16 @@ describe('untrusted bytes', () => {
     // well-formed CBOR that starts like a message, with random fields
     const field = fc.oneof(fc.integer({ min: -5, max: 70 }), fc.string({ maxLength: 3 }), fc.constant(null),
       fc.array(fc.oneof(fc.integer({ min: -2, max: 6 }), fc.array(fc.integer({ min: -1, max: 4 }), { maxLength: 6 })), { maxLength: 6 }));
-    const frame = fc.tuple(fc.constant(1), fc.integer({ min: 0, max: 7 }), fc.array(field, { minLength: 2, maxLength: 18 }))
+    const frame = fc.tuple(fc.constantFrom(1, 2), fc.integer({ min: 0, max: 7 }), fc.array(fc.oneof(field, epoch), { minLength: 2, maxLength: 19 }))
       .map(([v, k, f]) => encodeCbor([v, k, ...f]));
     fc.assert(fc.property(frame, (b) => valueOrSyncError(b)), { numRuns: 3000 });
   });
 
   it('a batch of more readings than a batch may hold is too large, whatever its size in bytes', () => {
     const n = 100_001; // every column constant, every value null: 100 KB of input
-    const f = [1, 1, 'd', 1, n, ['m'], ['x'], 0, 0, 0, 2, 0, 0, 0, 0, 0, 5, new Array(n).fill(null)];
-    expect(syncError(() => decodeMessage(encodeCbor(f)))).toMatchObject({ kind: 'too-large', where: 'readings' });
+    const columns = [n, ['m'], ['x'], 0, 0, 0, 2, 0, 0, 0, 0, 0, 5, new Array(n).fill(null)];
+    expect(syncError(() => decodeMessage(encodeCbor([1, 1, 'd', 1, ...columns])))).toMatchObject({ kind: 'too-large', where: 'readings' });
+    expect(syncError(() => decodeMessage(encodeCbor([2, 1, 'd', EPOCH, 1, ...columns])))).toMatchObject({ kind: 'too-large', where: 'readings' });
   });
 
   it('property: a readings batch with one field replaced gives a batch or a SyncError', () => {

@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import nacl from 'tweetnacl';
 import { describe, expect, it } from 'vitest';
 import { equalBytes, hex } from '../../../shared/bytes.js';
-import { decodeDownlink, encodeCommandBody, encodeMessage } from '../../../shared/sync/codec.js';
-import type { CommandBody, SignedCommand } from '../../../shared/sync/messages.js';
-import { privateKey, signCommand, signingKeyPairFromSeed, verifyCommand, type VerifyContext } from '../../../shared/sync/signing.js';
-import { commandBody } from './arbitraries.js';
+import { decodeDownlink, encodeAckBody, encodeCommandBody, encodeMessage } from '../../../shared/sync/codec.js';
+import type { AckMessage, CommandBody, SignedCommand } from '../../../shared/sync/messages.js';
+import { privateKey, signAck, signCommand, signingKeyPairFromSeed, verifyAck, verifyCommand, type VerifyContext } from '../../../shared/sync/signing.js';
+import { ack as anyAck, commandBody } from './arbitraries.js';
 
 const seed = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
 const cloud = signingKeyPairFromSeed(seed);
@@ -13,7 +13,7 @@ const other = signingKeyPairFromSeed(new Uint8Array(32).fill(0xee));
 const now = Date.UTC(2026, 4, 1, 12, 0, 0);
 
 const body: CommandBody = {
-  v: 1, kind: 'command', id: 'cmd-0001', dcu: 'dcu-0001', seq: 42, issuedAt: now - 1000, notAfter: now + 60_000,
+  v: 2, kind: 'command', id: 'cmd-0001', dcu: 'dcu-0001', seq: 42, issuedAt: now - 1000, notAfter: now + 60_000,
   command: 'relay', params: { meter: 'LGZ001', action: 'disconnect' },
 };
 
@@ -47,7 +47,7 @@ describe('keys and signatures interoperate with tweetnacl', () => {
   it('the signed bytes are fixed: field order and map key order do not depend on the object', () => {
     // Pinned, so that a change of cbor-x or of the encoding cannot silently break signatures between versions.
     expect(hex(encodeCommandBody(body))).toBe(
-      '89' + '01' + '07' + // [version, kind 7 (command body),
+      '89' + '02' + '07' + // [version 2, kind 7 (command body),
         '68' + hex(new TextEncoder().encode('cmd-0001')) + '68' + hex(new TextEncoder().encode('dcu-0001')) + '182a' + // id, dcu, seq 42,
         'fb4279de368f218000' + 'fb4279de369e060000' + // issuedAt, notAfter (cbor-x writes ints beyond 32 bits as float64)
         '65' + hex(new TextEncoder().encode('relay')) + // command
@@ -152,6 +152,63 @@ describe('verifyCommand refuses, each for its reason', () => {
     expect(reason(all, ctx({ dcuId: 'dcu-0002' }))).toBe('expired');
     expect(reason(signed({ issuedAt: now + 1e6, id: 'cmd-0000', seq: 1, notAfter: now + 2e6 }))).toBe('not-yet-valid');
     expect(reason(signed({ id: 'cmd-0000', seq: 1 }))).toBe('replayed-id');
+  });
+});
+
+describe('signed acks', () => {
+  const EPOCH = 'ffeeddccbbaa99887766554433221100';
+  const ack: AckMessage = { v: 2, kind: 'ack', dcu: 'dcu-0001', epoch: EPOCH, stream: 'readings', upTo: 17, resend: [[19, 20]] };
+  const trusted = new Map([['cloud-2026', cloud.publicKey]]);
+  const reason = (a: AckMessage, keys = trusted): string => {
+    const r = verifyAck(a, keys);
+    return r.ok ? 'ok' : r.reason;
+  };
+
+  it('the signed bytes are the ack without its signature, pinned; tweetnacl verifies them', () => {
+    expect(hex(encodeAckBody(ack))).toBe(
+      '87' + '02' + '0a' + '68' + hex(new TextEncoder().encode('dcu-0001')) + '7820' + hex(new TextEncoder().encode(EPOCH)) +
+        '68' + hex(new TextEncoder().encode('readings')) + '11' + '81821314', // [2, 10, dcu, epoch, stream, 17, [[19, 20]]]
+    );
+    const s = signAck(ack, 'cloud-2026', cloud.seed);
+    expect(s.signature?.keyId).toBe('cloud-2026');
+    expect(nacl.sign.detached.verify(encodeAckBody(ack), s.signature!.bytes, cloud.publicKey)).toBe(true);
+    expect(hex(encodeAckBody(s))).toBe(hex(encodeAckBody(ack))); // the signature is not part of what it covers
+  });
+
+  it('a signed ack verifies after the wire; every field is covered', () => {
+    const s = signAck(ack, 'cloud-2026', privateKey(seed));
+    const back = decodeDownlink(encodeMessage(s)) as AckMessage;
+    expect(back).toEqual(s);
+    expect(verifyAck(back, trusted)).toEqual({ ok: true });
+    for (const patch of [{ upTo: 18 }, { epoch: '' }, { epoch: EPOCH.replace('f', '0') }, { stream: 'events' as const }, { dcu: 'dcu-0002' }, { resend: undefined }, { resend: [[19, 21]] as [number, number][] }]) {
+      expect(reason({ ...s, ...patch }), JSON.stringify(patch)).toBe('bad-signature');
+    }
+  });
+
+  it('refuses unsigned, malformed, unknown key, another key, a flipped bit — never throws', () => {
+    const s = signAck(ack, 'cloud-2026', cloud.seed);
+    expect(reason(ack)).toBe('unsigned');
+    expect(reason({ ...s, signature: { keyId: 'cloud-2026', bytes: new Uint8Array(10) } })).toBe('malformed');
+    expect(reason({ ...s, v: 1 })).toBe('malformed'); // a v1 ack is never signed
+    expect(reason({ ...s, upTo: -1 })).toBe('malformed');
+    expect(reason({ ...s, signature: { ...s.signature!, keyId: 'cloud-2019' } })).toBe('unknown-key');
+    expect(reason(signAck(ack, 'cloud-2026', other.seed))).toBe('bad-signature');
+    const flipped = new Uint8Array(s.signature!.bytes);
+    flipped[63] ^= 0x80;
+    expect(reason({ ...s, signature: { keyId: 'cloud-2026', bytes: flipped } })).toBe('bad-signature');
+    expect(reason(s, new Map([['cloud-2026', new Uint8Array(31)]]))).toBe('bad-signature');
+    expect(reason(null as unknown as AckMessage)).toBe('unsigned');
+  });
+
+  it('property: any v2 ack signed verifies after a round trip, and not with another key', () => {
+    fc.assert(
+      fc.property(anyAck, (a) => {
+        const back = decodeDownlink(encodeMessage(signAck(a, 'k', cloud.seed))) as AckMessage;
+        expect(verifyAck(back, new Map([['k', cloud.publicKey]]))).toEqual({ ok: true });
+        expect(verifyAck(back, new Map([['k', other.publicKey]]))).toMatchObject({ ok: false, reason: 'bad-signature' });
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 
