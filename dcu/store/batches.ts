@@ -11,9 +11,18 @@
 //
 // Retention may drop rows of an unacknowledged batch when a disk quota forces it (an event
 // says so); the batch then goes out with the rows that are left, under its own number.
+//
+// An ack above the last number given out means the cloud holds batches of this epoch that this
+// file never numbered: it is an older copy of the database (a restored backup). Numbering on
+// would give the cloud's numbers to other rows, which it would take for replays. restartEpoch()
+// starts a new epoch instead and batches every undelivered row again from 1 (both streams:
+// the epoch is the database's). Rows the cloud already had go again: readings dedupe on their
+// natural key, events may be stored twice (once per epoch) — duplicates, never a loss.
+import { randomBytes } from 'node:crypto';
 import type { Db, Statement } from './database.js';
 import { num } from './codec.js';
 import { StoreError } from './errors.js';
+import type { EventLog } from './events.js';
 import type { Outbox, Stream } from './outbox.js';
 
 export interface BatchRange {
@@ -42,6 +51,16 @@ export interface NewBatch {
   firstRow: number;
   lastRow: number;
   rows: number;
+}
+
+/** What restartEpoch() did. */
+export interface EpochRestart {
+  previousEpoch: string;
+  epoch: string;
+  /** Undelivered rows per stream, to be batched again from 1 under the new epoch. */
+  unsent: Record<Stream, number>;
+  /** The 'uplink-epoch-restarted' event. */
+  eventId: number;
 }
 
 export interface BatchAck {
@@ -75,10 +94,13 @@ const COUNT_AFTER: Record<Stream, string> = {
   readings: 'SELECT count(*) FROM readings WHERE seq > ?',
   events: 'SELECT count(*) FROM events WHERE id > ?',
 };
+const STREAMS = Object.keys(COUNT_AFTER) as Stream[];
 
 export class UplinkBatches {
-  /** This database's epoch: every batch carries it, and only an ack naming it is applied. */
-  readonly epoch: string;
+  private readonly epochStmt: Statement;
+  private readonly setEpochStmt: Statement;
+  private readonly resetStmt: Statement;
+  private readonly clearStmt: Statement;
   private readonly positionStmt: Statement;
   private readonly getStmt: Statement;
   private readonly pendingStmt: Statement;
@@ -90,10 +112,15 @@ export class UplinkBatches {
   private readonly tx: <T>(fn: () => T) => T;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly outbox: Outbox,
+    private readonly events: EventLog,
     private readonly clock: () => number,
   ) {
+    this.epochStmt = db.prepare('SELECT epoch FROM store_epoch WHERE id = 1').pluck();
+    this.setEpochStmt = db.prepare('UPDATE store_epoch SET epoch = ?, created_at = ? WHERE id = 1');
+    this.resetStmt = db.prepare('UPDATE outbox SET last_seq = 0, acked_seq = 0, batched_upto = ? WHERE stream = ?');
+    this.clearStmt = db.prepare('DELETE FROM uplink_batches');
     this.positionStmt = db.prepare('SELECT last_seq, acked_seq, batched_upto FROM outbox WHERE stream = ?');
     this.getStmt = db.prepare('SELECT * FROM uplink_batches WHERE stream = ? AND seq = ?');
     this.pendingStmt = db.prepare('SELECT * FROM uplink_batches WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?');
@@ -103,9 +130,17 @@ export class UplinkBatches {
     this.pruneStmt = db.prepare('DELETE FROM uplink_batches WHERE stream = ? AND seq <= ?');
     this.countStmts = { readings: db.prepare(COUNT_AFTER.readings).pluck(), events: db.prepare(COUNT_AFTER.events).pluck() };
     this.tx = <T>(fn: () => T): T => db.transaction(fn).immediate();
-    const epoch = db.prepare('SELECT epoch FROM store_epoch WHERE id = 1').pluck().get();
-    if (typeof epoch !== 'string') throw new StoreError(`database ${db.name} has no epoch (store_epoch is empty)`, 'corrupt', db.name);
-    this.epoch = epoch;
+    void this.epoch; // throws now, at open, for a file without an epoch
+  }
+
+  /**
+   * This database's epoch: every batch carries it, and only an ack naming it is applied. Read
+   * from the file each time, so everyone sees a restartEpoch() at once (and no rolled-back one).
+   */
+  get epoch(): string {
+    const epoch = this.epochStmt.get();
+    if (typeof epoch !== 'string') throw new StoreError(`database ${this.db.name} has no epoch (store_epoch is empty)`, 'corrupt', this.db.name);
+    return epoch;
   }
 
   position(stream: Stream): BatchPosition {
@@ -176,6 +211,39 @@ export class UplinkBatches {
       this.ackStmt.run(upTo, stream);
       this.pruneStmt.run(stream, upTo);
       return { ackedSeq: upTo, advanced: true, deliveredUpTo };
+    });
+  }
+
+  /**
+   * The cloud acknowledged batches of `stream` up to `upTo` in `epoch`, above anything this
+   * database numbered: it is behind the cloud (an older copy). In one transaction: a new random
+   * epoch (as migration 4 makes), no batch ranges, both streams at 0 with their batched mark at
+   * the delivered one (every undelivered row is batched again from 1), and a warning event.
+   * Refuses (StoreError 'conflict', nothing changed) when `epoch` is no longer this database's
+   * or `upTo` is not above the last number: so one epoch can be restarted only once.
+   */
+  restartEpoch(ack: { epoch: string; stream: Stream; upTo: number }, now: number = this.clock()): EpochRestart {
+    return this.tx(() => {
+      const previousEpoch = this.epoch;
+      const { lastSeq } = this.position(ack.stream);
+      if (ack.epoch !== previousEpoch) throw new StoreError(`epoch ${ack.epoch} is not this database's (${previousEpoch}); not restarted again`, 'conflict');
+      if (!(ack.upTo > lastSeq)) throw new StoreError(`${ack.stream} batches up to ${ack.upTo} were numbered here (up to ${lastSeq}): the epoch stays`, 'conflict');
+      const epoch = randomBytes(16).toString('hex');
+      this.setEpochStmt.run(epoch, now);
+      this.clearStmt.run();
+      const unsent = {} as Record<Stream, number>;
+      for (const stream of STREAMS) {
+        const delivered = this.outbox.deliveredUpTo(stream);
+        this.resetStmt.run(delivered, stream);
+        unsent[stream] = this.countStmts[stream].get(delivered) as number;
+      }
+      const eventId = this.events.append({
+        ts: now,
+        kind: 'uplink-epoch-restarted',
+        severity: 'warning',
+        details: { previousEpoch, epoch, stream: ack.stream, cloudUpTo: ack.upTo, lastSeq, rowsToSendAgain: unsent },
+      });
+      return { previousEpoch, epoch, unsent, eventId };
     });
   }
 }

@@ -17,7 +17,8 @@ export type StoreEventKind =
   | 'meter-unreachable'
   | 'meter-reachable'
   | 'meter-status'
-  | 'data-dropped';
+  | 'data-dropped'
+  | 'uplink-epoch-restarted';
 
 export interface NewEvent {
   kind: StoreEventKind | (string & {});

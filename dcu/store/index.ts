@@ -95,7 +95,7 @@ export class DcuStore {
     this.counts = new RowCounts(db);
     this.events = new EventLog(db, this.counts, clock);
     this.outbox = new Outbox(db, clock);
-    this.batches = new UplinkBatches(db, this.outbox, clock);
+    this.batches = new UplinkBatches(db, this.outbox, this.events, clock);
     this.cloudCommands = new CloudCommands(db, clock);
     this.meters = new MeterDirectory(db, this.events, clock);
     this.schedule = new Schedule(db, this.counts, clock);

@@ -3,7 +3,8 @@
 // stored run of rows, so that a batch sent again (after a restart, on a resend request)
 // carries the same rows as the first time. Meters travel as their serial numbers (the
 // identity the cloud knows); a meter's id and serial never change, so neither does a batch.
-// Every batch carries the database's epoch (store.batches.epoch).
+// Every batch carries the database's epoch (store.batches.epoch, read as the message is built:
+// an epoch restart renumbers everything not yet delivered).
 import { SYNC_VERSION, type EventsBatch, type ReadingsBatch, type Stream, type SyncEvent, type SyncReading } from '../../shared/sync/messages.js';
 import type { BatchRange, DcuStore, EventRecord, NewBatch, StoredReading } from '../store/index.js';
 

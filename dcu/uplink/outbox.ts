@@ -13,6 +13,14 @@
 // - Resend requests in an acknowledgement go out first.
 // - Every publish takes a slot of the rate cap (Pacer): a backlog drains at
 //   maxBatchesPerSecond, oldest first.
+// - An ack above the last number this database gave out means the cloud has batches of this
+//   epoch the file never numbered: an older copy (restored backup). Numbering on would make
+//   the cloud take new rows for replays, so the store starts a new epoch and every undelivered
+//   row goes again from batch 1 (store.batches.restartEpoch); the cloud hears the new epoch in
+//   a fresh status. Rows it already had come again: readings dedupe on their natural key,
+//   events are kept per epoch and may be stored twice — duplicates rather than a loss.
+//   This shows only if the cloud is ahead by more than the batches numbered before its first
+//   ack (≤ maxInFlight): a copy behind by fewer still has those taken for replays.
 import { encodeMessage } from '../../shared/sync/codec.js';
 import { STREAMS, Topics, type AckMessage, type Stream } from '../../shared/sync/messages.js';
 import { StoreError, type DcuStore } from '../store/index.js';
@@ -23,6 +31,12 @@ import { Pacer } from './pacer.js';
 
 const MAX_ACK_TIMEOUT_MS = 600_000;
 const PROGRESS_LOG_MS = 5000;
+/**
+ * After an epoch restart, another one waits this long: a cloud that keeps claiming batches a
+ * brand-new epoch cannot have (a cloud bug) must not make the DCU switch in a loop. Until then
+ * such acks are ignored as before — nothing is marked delivered, so nothing is lost.
+ */
+const EPOCH_RESTART_HOLD_MS = 600_000;
 
 export interface OutboxSettings {
   batchSize: number;
@@ -39,6 +53,8 @@ export interface OutboxOptions {
   publish(topic: string, payload: Uint8Array, options: PublishOptions): Promise<void>;
   log: UplinkLog;
   clock?: () => number;
+  /** The store started a new epoch (restartEpoch): tell the cloud (status). */
+  onEpochRestarted?(epoch: string): void;
 }
 
 interface StreamState {
@@ -77,6 +93,7 @@ export class OutboxSender {
   private online = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private turn = 0;
+  private epochRestartedAt: number | null = null;
   /** Batches published since start (resends included). */
   published = 0;
 
@@ -85,6 +102,12 @@ export class OutboxSender {
     this.clock = options.clock ?? Date.now;
     this.builder = new BatchBuilder(store, dcuId, settings.batchSize);
     this.pacer = new Pacer(settings.maxBatchesPerSecond);
+    this.loadStates();
+  }
+
+  /** The per-stream state from the store (at start, and after an epoch restart). */
+  private loadStates(): void {
+    const { store, dcuId, settings } = this.options;
     for (const stream of STREAMS) {
       const { ackedSeq } = store.batches.position(stream);
       this.states.set(stream, {
@@ -146,6 +169,10 @@ export class OutboxSender {
       return;
     }
     const now = this.clock();
+    if (ack.upTo > this.options.store.batches.position(s.stream).lastSeq) {
+      this.behindTheCloud(s, ack, now);
+      return;
+    }
     try {
       const result = this.options.store.batches.acknowledge(s.stream, ack.upTo, now);
       if (result.advanced) {
@@ -159,11 +186,53 @@ export class OutboxSender {
       }
     } catch (e) {
       if (!(e instanceof StoreError) || e.kind !== 'invalid') throw e;
-      // Above what this DCU ever numbered: a cloud bug or a restored older copy of this database.
-      this.options.log.error({ stream: s.stream, upTo: ack.upTo, error: e.message }, 'acknowledgement of batches never sent ignored');
+      this.options.log.error({ stream: s.stream, upTo: ack.upTo, error: e.message }, 'acknowledgement the store refused ignored');
       return;
     }
     for (const [from, to] of ack.resend ?? []) this.requestResend(s, from, to);
+    this.pump();
+  }
+
+  /**
+   * The cloud stored batches of this epoch above anything this database numbered: the file is
+   * an older copy. A new epoch, every undelivered row again from batch 1 (see the top).
+   */
+  private behindTheCloud(s: StreamState, ack: AckMessage, now: number): void {
+    const { store, log } = this.options;
+    const { lastSeq } = store.batches.position(s.stream);
+    const epoch = store.batches.epoch;
+    const details = { stream: s.stream, epoch, upTo: ack.upTo, lastSeq };
+    if (ack.epoch !== epoch) {
+      log.info({ ...details, ackEpoch: ack.epoch }, 'acknowledgement of another epoch ignored'); // acks.ts refuses these first
+      return;
+    }
+    if (this.epochRestartedAt !== null && now - this.epochRestartedAt < EPOCH_RESTART_HOLD_MS) {
+      const ago = Math.round((now - this.epochRestartedAt) / 1000);
+      log.error(
+        { ...details, restartedS: ago },
+        `acknowledgement of batches never sent ignored: epoch ${epoch} began ${ago} s ago, the cloud cannot have ${ack.upTo} batches of it (a cloud bug?); nothing is marked delivered`,
+      );
+      return;
+    }
+    let r;
+    try {
+      r = store.batches.restartEpoch({ epoch, stream: s.stream, upTo: ack.upTo }, now);
+    } catch (e) {
+      if (!(e instanceof StoreError) || e.kind !== 'conflict') throw e;
+      log.warn({ ...details, error: e.message }, 'acknowledgement of batches never sent ignored'); // the store moved meanwhile
+      return;
+    }
+    store.flush();
+    this.epochRestartedAt = now;
+    this.loadStates();
+    for (const st of this.states.values()) st.draining = this.status(st.stream).backlog > this.options.settings.maxInFlight;
+    log.error(
+      { ...details, newEpoch: r.epoch, rowsToSendAgain: r.unsent, eventId: r.eventId },
+      `the cloud has stored ${s.stream} batches up to ${ack.upTo} of epoch ${epoch} but this database numbered only ${lastSeq}: ` +
+        `it is an older copy (restored backup?); starting epoch ${r.epoch} and sending the ${r.unsent.readings} readings and ` +
+        `${r.unsent.events} events not yet delivered again (the cloud may get some it has twice; none is lost)`,
+    );
+    this.options.onEpochRestarted?.(r.epoch);
     this.pump();
   }
 

@@ -8,6 +8,8 @@
 // development mode; otherwise it connects in the background and keeps reconnecting.
 // Batches and status carry the database's epoch; an ack is applied only when acks.ts says so
 // (this DCU, signed by a trusted cloud key, this epoch) — anything else is logged and dropped.
+// When the outbox starts a new epoch (an older copy of the database, outbox.ts) a fresh status
+// names it; the epoch is always read from the store, never kept here.
 import { decodeDownlink, encodeMessage } from '../../shared/sync/codec.js';
 import { STREAMS, SYNC_VERSION, Topics, type StatusMessage, type Stream } from '../../shared/sync/messages.js';
 import type { UplinkConfig } from '../config.js';
@@ -79,6 +81,7 @@ export class Uplink {
       publish: (topic, payload, opts) => this.link.publish(topic, payload, opts),
       log: this.log,
       clock: this.clock,
+      onEpochRestarted: () => this.publishStatus(), // the cloud learns the new epoch before its batch 1
     });
     this.intake = new CommandIntake({
       store,
@@ -136,11 +139,17 @@ export class Uplink {
   }
 
   private up(up: LinkUp): void {
-    const backlog = Object.fromEntries(STREAMS.map((s) => [s, this.outbox.status(s).backlog])) as Record<Stream, number>;
+    const backlog = this.publishStatus();
     this.log.info({ protocolVersion: up.protocolVersion, sessionPresent: up.sessionPresent, backlog }, 'uplink online');
-    this.link.publish(Topics.status(this.dcuId), this.statusPayload('online', backlog), { retain: true }).catch((e: Error) => this.log.debug({ error: e.message }, 'status not published'));
     this.intake.connected();
     this.outbox.connected();
+  }
+
+  /** The retained 'online' status with the epoch and backlog as they are now; returns the backlog. */
+  private publishStatus(): Record<Stream, number> {
+    const backlog = Object.fromEntries(STREAMS.map((s) => [s, this.outbox.status(s).backlog])) as Record<Stream, number>;
+    this.link.publish(Topics.status(this.dcuId), this.statusPayload('online', backlog), { retain: true }).catch((e: Error) => this.log.debug({ error: e.message }, 'status not published'));
+    return backlog;
   }
 
   private down(): void {
