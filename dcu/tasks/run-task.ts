@@ -81,8 +81,6 @@ async function runOnce(ctx: TaskContext, task: TaskRecord, { bus, busConfig, met
   } catch (e) {
     const error = (e as Error).message;
     const outcome: RunOutcome = e instanceof LinkTimeout ? 'timeout' : rows > 0 ? 'partial' : 'failed';
-    // Scalers read before the failure are as good as any.
-    layout.save(store);
     store.meters.recordExchange(meter.id, { ok: false, error, ...traffic(bus, session.options.transport, before) });
     store.schedule.finishRun(run, { outcome, error, rows });
     ctx.log.warn({ task: task.name, meter: meter.serial, error }, 'task failed on meter');

@@ -169,8 +169,9 @@ export class OutboxSender {
       return;
     }
     const now = this.clock();
-    if (ack.upTo > this.options.store.batches.position(s.stream).lastSeq) {
-      this.behindTheCloud(s, ack, now);
+    const { lastSeq } = this.options.store.batches.position(s.stream);
+    if (ack.upTo > lastSeq) {
+      this.behindTheCloud(s, ack, lastSeq, now);
       return;
     }
     try {
@@ -197,15 +198,11 @@ export class OutboxSender {
    * The cloud stored batches of this epoch above anything this database numbered: the file is
    * an older copy. A new epoch, every undelivered row again from batch 1 (see the top).
    */
-  private behindTheCloud(s: StreamState, ack: AckMessage, now: number): void {
+  private behindTheCloud(s: StreamState, ack: AckMessage, lastSeq: number, now: number): void {
     const { store, log } = this.options;
-    const { lastSeq } = store.batches.position(s.stream);
-    const epoch = store.batches.epoch;
+    // acks.ts let through only acks of this epoch; restartEpoch checks it again in its transaction.
+    const epoch = ack.epoch;
     const details = { stream: s.stream, epoch, upTo: ack.upTo, lastSeq };
-    if (ack.epoch !== epoch) {
-      log.info({ ...details, ackEpoch: ack.epoch }, 'acknowledgement of another epoch ignored'); // acks.ts refuses these first
-      return;
-    }
     if (this.epochRestartedAt !== null && now - this.epochRestartedAt < EPOCH_RESTART_HOLD_MS) {
       const ago = Math.round((now - this.epochRestartedAt) / 1000);
       log.error(
@@ -219,7 +216,7 @@ export class OutboxSender {
       r = store.batches.restartEpoch({ epoch, stream: s.stream, upTo: ack.upTo }, now);
     } catch (e) {
       if (!(e instanceof StoreError) || e.kind !== 'conflict') throw e;
-      log.warn({ ...details, error: e.message }, 'acknowledgement of batches never sent ignored'); // the store moved meanwhile
+      log.warn({ ...details, error: e.message }, 'acknowledgement of batches never sent ignored'); // another epoch, or the store moved meanwhile
       return;
     }
     store.flush();

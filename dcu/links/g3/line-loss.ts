@@ -28,7 +28,6 @@ class ClassRate {
 
 export class LineLoss {
   private readonly classes = new Map<number, ClassRate>();
-  private readonly all = new ClassRate();
   private excessLoss = 0;
   private recentLoss = 0;
 
@@ -41,7 +40,6 @@ export class LineLoss {
     if (c.samples >= OWN_RATE_AFTER) this.excessLoss += (x - c.rate - this.excessLoss) / EXCESS_SPAN;
     this.recentLoss += (x - this.recentLoss) / RECENT_SPAN;
     c.add(x);
-    this.all.add(x);
   }
 
   /** Smoothed share of recent exchanges lost beyond what their hop classes usually lose (≈ 0 on a quiet line). */
@@ -52,11 +50,5 @@ export class LineLoss {
   /** Smoothed share of the last ~16 exchanges lost, whatever their classes. */
   get recent(): number {
     return this.recentLoss;
-  }
-
-  /** The usual loss of a hop class (the whole network's before the class is known). */
-  usual(hops: number | null): number {
-    const c = this.classes.get(hops ?? 0);
-    return c && c.samples >= OWN_RATE_AFTER ? c.rate : this.all.rate;
   }
 }
